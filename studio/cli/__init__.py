@@ -1,0 +1,1 @@
+"""The `studio` command line: every workshop question, scriptable and usable in CI."""

@@ -1,0 +1,262 @@
+"""Stack files as people keep them: load with positions, save without losing a thing.
+
+Loading keeps ruamel.yaml's round-trip tree beside the validated `Stack`, so every problem
+points at file:line:column, and a save patches only what changed into the original tree:
+comments, key order, quoting and layout of untouched parts survive any number of cycles, and
+an unedited file saves byte for byte the same. Saves are atomic (temporary file, fsync,
+rename) and refuse to overwrite a file that changed on disk since it was loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from studio.errors import Issue, Problem, SaveConflictError, StackFileError, StackInvalidError
+from studio.locate import locate, pydantic_issues
+from studio.stack import Stack
+from studio.tree_patch import patch
+from studio.validate import validate
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Larger files are refused before parsing: a stack is hand-edited, not a data dump."""
+MAX_EXPANDED_NODES = 2_000_000
+"""Aliases may repeat parts of a document; beyond this many nodes it is refused (alias bombs)."""
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class StackDocument:
+    """A validated stack together with the file text and YAML tree it came from."""
+
+    stack: Stack
+    tree: CommentedMap
+    text: str
+    source: str
+    """The file name shown in messages (`<text>` when loaded from a string)."""
+    path: Path | None = None
+    digest: str = ""
+    """SHA-256 of the file's bytes when loaded or last saved: a save checks the file still has it."""
+
+    def render(self, stack: Stack) -> str:
+        """The file text for `stack`, patched onto this document's tree."""
+        if stack == self.stack:
+            return self.text
+        tree = _copy_tree(self.tree, self.text)
+        patch(tree, self.stack, stack)
+        return _dump(tree, self.text)
+
+    def save(self, stack: Stack, path: Path | None = None, *, force: bool = False) -> StackDocument:
+        """Write `stack` atomically; SaveConflictError if the file changed since it was loaded.
+
+        Saving to a new path (save as) checks nothing on disk unless that file exists.
+        """
+        target = path or self.path
+        if target is None:
+            raise StackFileError("This stack has no file yet: give a path to save it to.")
+        text = self.render(stack)
+        if not force:
+            self._check_unchanged(target)
+        write_atomically(target, text)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return StackDocument(stack, parse_yaml(text, str(target)), text, str(target), target, digest)
+
+    def _check_unchanged(self, target: Path) -> None:
+        if target != self.path:
+            if target.exists():
+                raise SaveConflictError(f"{target} already exists; saving would replace it.")
+            return
+        try:
+            current = target.read_bytes()
+        except FileNotFoundError:
+            raise SaveConflictError(f"{target} was deleted or moved since it was loaded.") from None
+        if hashlib.sha256(current).hexdigest() != self.digest:
+            raise SaveConflictError(
+                f"{target} changed on disk since it was loaded; reload it, or save anyway to replace that change."
+            )
+
+    def changed_on_disk(self) -> bool:
+        """True when the file no longer has the bytes this document was loaded from."""
+        if self.path is None:
+            return False
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest() != self.digest
+        except OSError:
+            return True
+
+    def problems(self, issues: list[Issue]) -> list[Problem]:
+        """Issues found on a stack (edited or not) located in this document's text."""
+        return [locate(self.tree, self.text, issue, self.source) for issue in issues]
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a user's long line
+    return yaml
+
+
+def _dump(tree: CommentedMap, original: str) -> str:
+    yaml = _yaml()
+    mapping, sequence, offset = guess_indent(original)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    buffer = io.StringIO()
+    yaml.dump(tree, buffer)
+    return buffer.getvalue()
+
+
+def _copy_tree(tree: CommentedMap, text: str) -> CommentedMap:
+    # A fresh parse is the one copy ruamel guarantees keeps every comment in place.
+    copied = _yaml().load(text)
+    assert isinstance(copied, CommentedMap)
+    return copied
+
+
+def guess_indent(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) as the file uses them, so a save keeps its layout."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    mapping = next(
+        (len(line) - len(line.lstrip()) for line in lines if line[:1] == " " and not line.lstrip().startswith("- ")),
+        2,
+    )
+    offset = next(
+        (len(line) - len(line.lstrip()) for line in lines if line.lstrip().startswith("- ") and line[:1] in " -"),
+        2,
+    )
+    return mapping or 2, offset + 2, offset
+
+
+def load_file(path: Path) -> StackDocument:
+    """Read and validate a stack file; StackFileError or StackInvalidError with locations."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise StackFileError(f"{path} is {size:,} bytes; a stack file may be at most {MAX_FILE_BYTES:,}.")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise StackFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise StackFileError(f"{path} is a folder, not a stack file") from None
+    except OSError as error:
+        raise StackFileError(f"Can't read {path}: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        problem = Problem("the file isn't UTF-8 text", str(path), line, column)
+        raise StackFileError(f"{path} isn't UTF-8 text", [problem]) from None
+    return load_text(text, source=str(path), path=path, digest=hashlib.sha256(data).hexdigest())
+
+
+def load_text(text: str, *, source: str = "<text>", path: Path | None = None, digest: str = "") -> StackDocument:
+    """Parse and validate stack text; every failure is a StudioError with locations."""
+    if len(text) > MAX_FILE_BYTES:
+        raise StackFileError(f"{source} is too large for a stack ({len(text):,} characters).")
+    tree = parse_yaml(text, source)
+    try:
+        stack = Stack.model_validate(tree)
+    except ValidationError as error:
+        problems = [locate(tree, text, issue, source) for issue in pydantic_issues(error)]
+        raise StackInvalidError(f"{source}: {_count(problems)}", sorted(problems, key=_order)) from None
+    issues = validate(stack)
+    if issues:
+        problems = [locate(tree, text, issue, source) for issue in issues]
+        raise StackInvalidError(f"{source}: {_count(problems)}", sorted(problems, key=_order))
+    digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return StackDocument(stack, tree, text, source, path, digest)
+
+
+def parse_yaml(text: str, source: str) -> CommentedMap:
+    """The round-trip YAML tree of a stack file, refusing what isn't a safe, sane mapping."""
+    try:
+        tree = _yaml().load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        message = " ".join(part for part in (error.context, error.problem) if part) or "not valid YAML"
+        raise StackFileError(f"{source} is not valid YAML", [Problem(message.strip(), source, line, column)]) from None
+    except YAMLError as error:
+        raise StackFileError(f"{source} is not valid YAML", [Problem(str(error).splitlines()[0], source)]) from None
+    except RecursionError:
+        raise StackFileError(f"{source} is nested too deeply to be a stack file") from None
+    if not isinstance(tree, CommentedMap):
+        found = "empty" if tree is None else f"a {type(tree).__name__.removeprefix('Commented').lower()}"
+        raise StackFileError(
+            f"{source}: a stack file is a mapping (format:, name:, rules:, ...), but this one is {found}",
+            [Problem("expected a mapping at the top", source, 1, 1)],
+        )
+    _check_size(tree, source)
+    return tree
+
+
+def _check_size(tree: Any, source: str) -> None:
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise StackFileError(f"{source} is nested more than {MAX_DEPTH} levels deep")
+        if id(node) in sizes:
+            return sizes[id(node)]
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        total = 1 + sum(size(child, depth + 1) for child in children)
+        if total > MAX_EXPANDED_NODES:
+            raise StackFileError(f"{source} expands to more than {MAX_EXPANDED_NODES:,} values (through aliases?)")
+        sizes[id(node)] = total
+        return total
+
+    size(tree, 0)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a crash leaves either the old file or the new one."""
+    directory = path.parent if str(path.parent) else Path()
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).chmod(mode)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _count(problems: list[Problem]) -> str:
+    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+
+
+def _order(problem: Problem) -> tuple[int, int]:
+    return (problem.line, problem.column)
+
+
+def revalidate(document: StackDocument, stack: Stack) -> list[Problem]:
+    """Problems of an edited stack, located in the document (front ends call this after edits)."""
+    return document.problems(validate(stack))
