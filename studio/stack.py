@@ -316,7 +316,10 @@ class SignOff(StackModel):
     name: str
     at: str
     revision: str
-    """The content digest they signed; a later change to their rules makes it stale."""
+    """The stack's revision (`studio.revision.revision`) when they signed."""
+    scope: str = ""
+    """The fingerprint of what the team signed for (`studio.revision.team_fingerprint`): when it
+    no longer matches, something the team agreed to changed and the sign-off is stale."""
 
 
 class Stack(StackModel):

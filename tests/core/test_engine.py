@@ -15,14 +15,30 @@ from tests.conftest import NOW, tiny_policy
 CUSTOMER = {"id": "c1", "arr": 50_000.0, "stage": "pipeline", "vip": False, "tz": "UTC", "tags": (), "since": 0}
 
 
-def ask(policy: Policy, agent: str, action: str, *, params: dict[str, Any] | None = None, history: tuple[dict[str, Any], ...] = (), **attributes: Any) -> Any:
+def ask(
+    policy: Policy,
+    agent: str,
+    action: str,
+    *,
+    params: dict[str, Any] | None = None,
+    history: tuple[dict[str, Any], ...] = (),
+    **attributes: Any,
+) -> Any:
     customer = {**CUSTOMER, **attributes}
     if params is None:
         params = {"pct": 10.0} if action == "offer_discount" else {}
     return policy.decide(Request(agent, action, params, customer, history, NOW))
 
 
-def event(hours_ago: float, *, team: str = "sales", kind: str = "call", purpose: str = "sales", agent: str = "", discount: float = 0) -> dict[str, Any]:
+def event(
+    hours_ago: float,
+    *,
+    team: str = "sales",
+    kind: str = "call",
+    purpose: str = "sales",
+    agent: str = "",
+    discount: float = 0,
+) -> dict[str, Any]:
     return {
         "at": NOW - round(hours_ago * MICROS_PER_HOUR),
         "agent": agent,
@@ -80,7 +96,9 @@ MUST_VIP = """
     ],
     ids=["within", "at-limit", "over-limit", "uncovered", "never", "must-flag", "never-beats-must", "must-and-limit"],
 )
-def test_precedence_limits_and_routes(attributes: dict[str, Any], pct: float, verdict: Verdict, routes: tuple[str, ...], rules: tuple[str, ...]) -> None:
+def test_precedence_limits_and_routes(
+    attributes: dict[str, Any], pct: float, verdict: Verdict, routes: tuple[str, ...], rules: tuple[str, ...]
+) -> None:
     policy = tiny_policy(MAY_DISCOUNT + NEVER_LEGAL + MUST_VIP)
     decision = ask(policy, "sdr", "offer_discount", params={"pct": pct}, **attributes)
     assert decision.verdict is verdict
@@ -100,7 +118,9 @@ def test_must_duties_become_obligations_with_resolved_targets() -> None:
 
 
 def test_over_limit_stop_and_the_mildest_of_several_may_rules() -> None:
-    rules = MAY_DISCOUNT + """
+    rules = (
+        MAY_DISCOUNT
+        + """
 - id: may-strict
   kind: may
   owner: sales
@@ -110,6 +130,7 @@ def test_over_limit_stop_and_the_mildest_of_several_may_rules() -> None:
   limits: [params.pct <= 5]
   over_limit: stop
 """
+    )
     policy = tiny_policy(rules)
     assert ask(policy, "sdr", "offer_discount", params={"pct": 4.0}).verdict is Verdict.GO
     # may-discount allows 10%: one permission is enough.
@@ -123,7 +144,11 @@ def test_over_limit_stop_and_the_mildest_of_several_may_rules() -> None:
 
 @pytest.mark.parametrize(
     ("agent", "action", "verdict", "route"),
-    [("mkt", "send_email", Verdict.FLAG, "marketing"), ("bot", "winback", Verdict.STOP, ""), ("mkt", "winback", Verdict.FLAG, "marketing")],
+    [
+        ("mkt", "send_email", Verdict.FLAG, "marketing"),
+        ("bot", "winback", Verdict.STOP, ""),
+        ("mkt", "winback", Verdict.FLAG, "marketing"),
+    ],
     ids=["ai-flags-to-owner", "automation-stops", "unowned-decision-goes-to-own-team"],
 )
 def test_defaults_by_agent_kind(agent: str, action: str, verdict: Verdict, route: str) -> None:
@@ -135,7 +160,11 @@ def test_defaults_by_agent_kind(agent: str, action: str, verdict: Verdict, route
 
 @pytest.mark.parametrize(
     ("agent", "action", "why"),
-    [("ghost", "send_email", "not an agent"), ("sdr", "teleport", "not an action"), ("sdr", "winback", "doesn't declare")],
+    [
+        ("ghost", "send_email", "not an agent"),
+        ("sdr", "teleport", "not an action"),
+        ("sdr", "winback", "doesn't declare"),
+    ],
 )
 def test_requests_outside_the_stack_are_refused_with_a_reason(agent: str, action: str, why: str) -> None:
     decision = ask(tiny_policy(), agent, action)
@@ -180,7 +209,9 @@ def test_history_counts() -> None:
 
 
 def test_reasons_list_the_decisive_ones_first() -> None:
-    decision = ask(tiny_policy(MAY_DISCOUNT + NEVER_LEGAL + MUST_VIP), "sdr", "offer_discount", vip=True, tags=("legal",))
+    decision = ask(
+        tiny_policy(MAY_DISCOUNT + NEVER_LEGAL + MUST_VIP), "sdr", "offer_discount", vip=True, tags=("legal",)
+    )
     assert decision.reasons[0].text.startswith("Stopped by never-legal (Sales)")
     assert [reason.verdict for reason in decision.decisive_reasons] == [Verdict.STOP]
 
