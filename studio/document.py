@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.comments import CommentedMap, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from studio.errors import Issue, Problem, SaveConflictError, StackFileError, StackInvalidError
@@ -33,6 +33,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EXPANDED_NODES = 2_000_000
 """Aliases may repeat parts of a document; beyond this many nodes it is refused (alias bombs)."""
 MAX_DEPTH = 64
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,12 @@ class StackDocument:
         text = self.render(stack)
         if not force:
             self._check_unchanged(target)
-        write_atomically(target, text)
+        try:
+            write_atomically(target, text)
+        except OSError as error:
+            raise StackFileError(
+                f"Can't save {target}: {error.strerror or error}; the file on disk is unchanged."
+            ) from None
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return StackDocument(stack, parse_yaml(text, str(target)), text, str(target), target, digest)
 
@@ -201,21 +207,36 @@ def parse_yaml(text: str, source: str) -> CommentedMap:
 
 
 def _check_size(tree: Any, source: str) -> None:
+    """Refuse documents that expand too far through aliases, nest too deep, or use YAML tags
+    (a stack is plain data: `!!python/...` and custom tags have no meaning in one)."""
     sizes: dict[int, int] = {}
 
-    def size(node: Any, depth: int) -> int:
-        if depth > MAX_DEPTH:
+    def size(node: Any, path: tuple[str | int, ...]) -> int:
+        if len(path) > MAX_DEPTH:
             raise StackFileError(f"{source} is nested more than {MAX_DEPTH} levels deep")
         if id(node) in sizes:
             return sizes[id(node)]
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        total = 1 + sum(size(child, depth + 1) for child in children)
+        _refuse_tags(tree, node, path, source)
+        if isinstance(node, dict):
+            children: Any = ((key, value) for key, value in node.items())
+        elif isinstance(node, list):
+            children = enumerate(node)
+        else:
+            children = ()
+        total = 1 + sum(size(child, (*path, key)) for key, child in children)
         if total > MAX_EXPANDED_NODES:
             raise StackFileError(f"{source} expands to more than {MAX_EXPANDED_NODES:,} values (through aliases?)")
         sizes[id(node)] = total
         return total
 
-    size(tree, 0)
+    size(tree, ())
+
+
+def _refuse_tags(tree: CommentedMap, node: Any, path: tuple[str | int, ...], source: str) -> None:
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if isinstance(node, TaggedScalar) or (tag is not None and not str(tag).startswith(_PLAIN_TAGS)):
+        issue = Issue(path, f"YAML tags ({tag}) aren't allowed in a stack file: it holds plain data only")
+        raise StackFileError(f"{source} uses a YAML tag", [locate(tree, "", issue, source)])
 
 
 def write_atomically(path: Path, text: str) -> None:

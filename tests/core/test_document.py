@@ -1,0 +1,216 @@
+"""Stack files as people keep them: located errors, byte-identical round trips, safe saves."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studio.document import load_file, load_text
+from studio.errors import SaveConflictError, StackFileError, StackInvalidError, StudioError
+from studio.stack import Rule
+from tests.conftest import DATA, STACK_FILES
+
+INVALID = DATA / "invalid"
+
+# file -> (line, column, what the message must say); 0 means "no position is expected"
+GALLERY = {
+    "alias_bomb.yaml": (0, 0, "expands to more than 2,000,000 values"),
+    "bad_relative_time.yaml": (63, 14, "'-1 day' is not a time"),
+    "cel_syntax_in_block.yaml": (61, 21, "the condition ends too early"),
+    "deep_nesting.yaml": (0, 0, "nested too deeply"),
+    "duplicate_key.yaml": (3, 1, 'found duplicate key "name"'),
+    "duplicate_rule_id.yaml": (60, 9, "'may-discount' is already used"),
+    "empty.yaml": (1, 1, "a stack file is a mapping"),
+    "enum_value_not_in_list.yaml": (59, 29, "'renewl' is not a value of stage"),
+    "limits_on_never.yaml": (56, 5, "'limits' belongs to may rules"),
+    "malformed_yaml.yaml": (6, 9, "expected ',' or ']'"),
+    "must_without_duties.yaml": (53, 11, "a must rule needs at least one duty"),
+    "not_a_mapping.yaml": (1, 1, "a stack file is a mapping"),
+    "not_utf8.yaml": (2, 10, "isn't UTF-8 text"),
+    "python_tag.yaml": (2, 1, "YAML tags"),
+    "unknown_attribute_in_list.yaml": (62, 20, "customer has no attribute 'ar'"),
+    "unknown_key.yaml": (42, 1, "unknown key 'agnets'"),
+    "unknown_param_in_limit.yaml": (58, 21, "params has no parameter 'percent'"),
+    "unknown_route.yaml": (59, 12, "'deal-dsk' is neither a team nor a human queue"),
+    "unknown_team.yaml": (43, 21, "unknown team 'salez'"),
+    "wrong_attribute_type.yaml": (61, 23, "arr must be a number, not 'lots'"),
+    "wrong_format.yaml": (1, 9, "format should be 'coordination-studio/v1'"),
+}
+
+
+def test_the_gallery_is_complete() -> None:
+    assert sorted(path.name for path in INVALID.glob("*.yaml")) == sorted(GALLERY)
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(GALLERY.items()))
+def test_every_broken_file_gets_a_located_message_and_is_left_untouched(
+    name: str, expected: tuple[int, int, str]
+) -> None:
+    path = INVALID / name
+    before = path.read_bytes()
+    line, column, words = expected
+    with pytest.raises(StudioError) as caught:
+        load_file(path)
+    error = caught.value
+    messages = [error.message, *(problem.message for problem in error.problems)]
+    assert any(words in message for message in messages), messages
+    if line:
+        problem = next(p for p in error.problems if words in p.message or words in error.message)
+        assert (problem.file, problem.line, problem.column) == (str(path), line, column)
+    assert path.read_bytes() == before
+
+
+def test_the_cli_prints_file_line_column_and_no_traceback() -> None:
+    path = INVALID / "unknown_team.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "studio.cli.main", "check", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert f"{path}:43:21: unknown team 'salez' (did you mean 'sales'?)" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_missing_file_and_a_folder_are_clear() -> None:
+    with pytest.raises(StackFileError, match="no such file"):
+        load_file(Path("nowhere/stack.yaml"))
+    with pytest.raises(StackFileError, match="is a folder"):
+        load_file(DATA)
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    text = (
+        (INVALID / "unknown_team.yaml").read_text().replace("{id: mkt, team: marketing,", "{id: mkt, team: marketting,")
+    )
+    with pytest.raises(StackInvalidError) as caught:
+        load_text(text, source="two.yaml")
+    assert [problem.message for problem in caught.value.problems] == [
+        "unknown team 'salez'",
+        "unknown team 'marketting'",
+    ]
+
+
+# -- round trips ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.stem)
+def test_an_unedited_sample_dumps_byte_for_byte(path: Path) -> None:
+    """Not just the no-change shortcut: the whole tree dumps back to the same text, so an edit
+    anywhere can't reformat the rest of the file."""
+    from studio.document import _copy_tree, _dump
+
+    document = load_file(path)
+    assert document.render(document.stack) == document.text
+    assert _dump(_copy_tree(document.tree, document.text), document.text) == document.text
+
+
+COMMENTED = Path(__file__).resolve().parents[2] / "sample_stacks" / "b2b_saas_renewals.yaml"
+
+
+def _with_rule(document_stack, rule_id: str, **changes: object):  # type: ignore[no-untyped-def]
+    rules = [rule.model_copy(update=changes) if rule.id == rule_id else rule for rule in document_stack.rules]
+    return document_stack.model_copy(update={"rules": rules})
+
+
+def test_editing_a_limit_changes_that_line_only() -> None:
+    document = load_file(COMMENTED)
+    edited = _with_rule(
+        document.stack, "B3-sdr-discounts", limits=["params.discount_pct <= 15", "params.acv_impact_usd <= 20000"]
+    )
+    text = document.render(edited)
+    changed = [(a, b) for a, b in zip(document.text.splitlines(), text.splitlines(), strict=True) if a != b]
+    assert changed == [("      - params.discount_pct <= 10", "      - params.discount_pct <= 15")]
+    assert load_text(text).stack == edited
+
+
+def test_removing_adding_and_renaming_keep_every_comment() -> None:
+    document = load_file(COMMENTED)
+    rules = [rule for rule in document.stack.rules if rule.id != "B18-sev1-awareness"]
+    rules.append(
+        Rule.model_validate(
+            {
+                "id": "B99-new",
+                "kind": "never",
+                "owner": "legal",
+                "rationale": "A new rule",
+                "when": "customer.arr_usd > 5",
+            }
+        )
+    )
+    edited = document.stack.model_copy(update={"rules": rules, "name": "Renamed"})
+    text = document.render(edited)
+    comments = [line.strip() for line in document.text.splitlines() if line.strip().startswith("#")]
+    assert [line.strip() for line in text.splitlines() if line.strip().startswith("#")] == comments
+    assert load_text(text).stack == edited
+    # The new rule comes last among the rules, in model key order, before the blank line that ends the section.
+    assert "    over_limit: stop\n  - id: B99-new\n    kind: never\n" in text
+    assert (
+        "      A new rule" not in text
+        and "    rationale: A new rule\n    when: customer.arr_usd > 5\n\ncustomers:" in text
+    )
+
+
+def test_edit_then_undo_saves_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_bytes(COMMENTED.read_bytes())
+    document = load_file(path)
+    edited = _with_rule(document.stack, "B9-marketing-nurture", when="customer.health == 'green'")
+    saved = document.save(edited)
+    restored = saved.save(document.stack)
+    assert path.read_bytes() == COMMENTED.read_bytes()
+    assert restored.digest == hashlib.sha256(COMMENTED.read_bytes()).hexdigest()
+
+
+# -- saving safely ---------------------------------------------------------------------------------
+
+
+def test_a_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_bytes(COMMENTED.read_bytes())
+    document = load_file(path)
+    someone_else = path.read_text().replace("Northwind Analytics (B2B SaaS renewals)", "Edited elsewhere")
+    path.write_text(someone_else)
+    assert document.changed_on_disk()
+    with pytest.raises(SaveConflictError, match="changed on disk"):
+        document.save(document.stack.model_copy(update={"name": "Mine"}))
+    assert path.read_text() == someone_else
+    document.save(document.stack.model_copy(update={"name": "Mine"}), force=True)
+    assert "name: Mine" in path.read_text()
+
+
+def test_save_as_refuses_to_replace_an_existing_file(tmp_path: Path) -> None:
+    document = load_file(COMMENTED)
+    other = tmp_path / "other.yaml"
+    other.write_text("keep me")
+    with pytest.raises(SaveConflictError, match="already exists"):
+        document.save(document.stack, other)
+    assert other.read_text() == "keep me"
+    document.save(document.stack, tmp_path / "new.yaml")
+    assert (tmp_path / "new.yaml").read_bytes() == COMMENTED.read_bytes()
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_bytes(COMMENTED.read_bytes())
+    document = load_file(path)
+
+    def broken_fsync(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("studio.document.os.fsync", broken_fsync)
+    with pytest.raises(StackFileError, match=r"Can't save .*No space left on device; the file on disk is unchanged"):
+        document.save(document.stack.model_copy(update={"name": "Lost?"}))
+    assert path.read_bytes() == COMMENTED.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["stack.yaml"]
+
+
+def test_saving_keeps_the_file_mode(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_bytes(COMMENTED.read_bytes())
+    path.chmod(0o600)
+    document = load_file(path)
+    document.save(document.stack.model_copy(update={"name": "Mode kept"}))
+    assert path.stat().st_mode & 0o777 == 0o600
