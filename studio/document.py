@@ -213,7 +213,7 @@ def _check_size(tree: Any, source: str) -> None:
 
     def size(node: Any, path: tuple[str | int, ...]) -> int:
         if len(path) > MAX_DEPTH:
-            raise StackFileError(f"{source} is nested more than {MAX_DEPTH} levels deep")
+            raise StackFileError(f"{source} is nested too deeply (at most {MAX_DEPTH} levels)")
         if id(node) in sizes:
             return sizes[id(node)]
         _refuse_tags(tree, node, path, source)
