@@ -136,6 +136,8 @@ class Reason:
     """The verdict this reason asks for."""
     text: str
     rule_id: str = ""
+    when_stopped: str = field(default="", compare=False)
+    """For a flag: how to say it when the action is stopped anyway (no one needs to review it)."""
 
 
 _REASON_ORDER = {
@@ -148,9 +150,17 @@ _REASON_ORDER = {
 }
 
 
-def ordered(reasons: list[Reason]) -> tuple[Reason, ...]:
-    """Reasons in reading order: what decided the verdict first (stable: rule ids stay in order)."""
+def ordered(reasons: list[Reason], verdict: Verdict) -> tuple[Reason, ...]:
+    """Reasons in reading order: what decided the verdict first (stable: rule ids stay in order).
+
+    When the verdict is stop, a flag that also applied is worded as one that no longer matters."""
+    if verdict is Verdict.STOP:
+        reasons = [_stopped(reason) if reason.when_stopped else reason for reason in reasons]
     return tuple(sorted(reasons, key=lambda reason: (-reason.verdict.severity, _REASON_ORDER[reason.kind])))
+
+
+def _stopped(reason: Reason) -> Reason:
+    return Reason(reason.kind, reason.verdict, reason.when_stopped, reason.rule_id)
 
 
 @dataclass(frozen=True, slots=True)

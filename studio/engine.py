@@ -290,7 +290,7 @@ def _combine(
     else:
         verdict = Verdict.GO
     routes = tuple(dict.fromkeys(must_routes + permission_routes)) if verdict is Verdict.FLAG else ()
-    return Decision(verdict, routes, tuple(obligations), tuple(fired), default, reasons=ordered(reasons))
+    return Decision(verdict, routes, tuple(obligations), tuple(fired), default, reasons=ordered(reasons, verdict))
 
 
 def _fired(
@@ -322,8 +322,10 @@ def _with_reason(compiled: CompiledRule) -> CompiledRule:
         reason = Reason(ReasonKind.STOP, Verdict.STOP, f"Stopped by {who}: {rule.rationale}", rule.id)
     elif rule.kind is _MUST and compiled.flag_routes:
         also = f" Also: {duties}." if duties else ""
-        text = f"Flagged to {', '.join(compiled.flag_routes)} by {who}: {rule.rationale}{also}"
-        reason = Reason(ReasonKind.FLAG, Verdict.FLAG, text, rule.id)
+        routes = ", ".join(compiled.flag_routes)
+        text = f"Flagged to {routes} by {who}: {rule.rationale}{also}"
+        stopped = f"{who} would flag it to {routes}, but it is stopped: {rule.rationale}{also}"
+        reason = Reason(ReasonKind.FLAG, Verdict.FLAG, text, rule.id, stopped)
     elif rule.kind is _MUST:
         reason = Reason(ReasonKind.DUTY, Verdict.GO, f"{who} asks to {duties}: {rule.rationale}", rule.id)
     else:
@@ -358,8 +360,10 @@ def _over_limit_reason(compiled: CompiledRule, outcome: Verdict, exceeded: tuple
     limits = "; ".join(exceeded)
     who = f"{rule.id} ({compiled.owner_name})"
     if outcome is Verdict.FLAG:
-        text = f"Flagged to {', '.join(compiled.flag_routes)}: beyond the limits of {who}, not met: {limits}"
-        return Reason(ReasonKind.FLAG, Verdict.FLAG, text, rule.id)
+        routes = ", ".join(compiled.flag_routes)
+        text = f"Flagged to {routes}: beyond the limits of {who}, not met: {limits}"
+        stopped = f"Beyond the limits of {who} (not met: {limits}); it would go to {routes}, but it is stopped"
+        return Reason(ReasonKind.FLAG, Verdict.FLAG, text, rule.id, stopped)
     return Reason(ReasonKind.STOP, Verdict.STOP, f"Stopped: beyond the limits of {who}, not met: {limits}", rule.id)
 
 
@@ -373,7 +377,8 @@ def _default_reason(agent: Agent, action: Action, default: DefaultApplied, decis
             else f"{agent.team} ({action.decision} has no owner, so the agent's own team)"
         )
         text = f"Flagged to {default.route} by default: {uncovered}, and uncovered {kind} actions go to {whom}"
-        return Reason(ReasonKind.DEFAULT, Verdict.FLAG, text)
+        stopped = f"By default it would go to {default.route} ({uncovered}), but it is stopped"
+        return Reason(ReasonKind.DEFAULT, Verdict.FLAG, text, "", stopped)
     return Reason(
         ReasonKind.DEFAULT, Verdict.STOP, f"Stopped by default: {uncovered}, and uncovered {kind} actions are stopped"
     )

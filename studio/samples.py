@@ -109,16 +109,27 @@ def columns(stack: Stack) -> tuple[Column, ...]:
 
 
 def sample_request(
-    stack: Stack, customer_id: str, agent: str, action_id: str, params: Mapping[str, Any], at: int
+    stack: Stack,
+    customer_id: str,
+    agent: str,
+    action_id: str,
+    params: Mapping[str, Any],
+    at: int,
+    *,
+    now: int | None = None,
 ) -> Request:
-    """The request for a sample customer, with the given parameters (others from their
-    examples); RequestError naming what doesn't fit."""
+    """The request for a sample customer at time `at`, with the given parameters (others from
+    their examples); RequestError naming what doesn't fit.
+
+    The customer's relative times (`-1d`) are read against `now`, the sample clock, so that a
+    request two days later sees yesterday's call as three days old; `now` defaults to `at`.
+    """
     sample = next((c for c in stack.customers if c.id == customer_id), None)
     if sample is None:
         choices = [c.id for c in stack.customers]
         raise RequestError(f"No sample customer '{customer_id}' ({did_you_mean(customer_id, choices)})")
     action = next((a for a in stack.actions if a.id == action_id), None)
-    customer, history = customer_values(stack, sample, at)
+    customer, history = customer_values(stack, sample, at if now is None else now)
     if action is None:
         return Request(agent, action_id, dict(params), customer, history, at)
     problems = [

@@ -207,6 +207,7 @@ class NotifyDuty(StackModel):
 
     do: Literal["notify"]
     to: Id = "owner"
+    """A team, a human-queue agent, or `owner` (the team owning the action's decision)."""
 
 
 class LogDuty(StackModel):

@@ -193,10 +193,8 @@ class _Validator:
         if rule.kind is RuleKind.MAY:
             self.route_target((*path, "route"), rule.route)
         for position, duty in enumerate(rule.duties):
-            if isinstance(duty, FlagDuty):
+            if isinstance(duty, FlagDuty | NotifyDuty):
                 self.route_target((*path, "duties", position, "to"), duty.to)
-            elif isinstance(duty, NotifyDuty) and duty.to != OWNER:
-                self.reference((*path, "duties", position, "to"), duty.to, self.team_ids, "team")
 
     def route_target(self, path: Path, target: str) -> None:
         if target == OWNER:

@@ -56,7 +56,7 @@ def decide(
         sample_clock = clock(document, now)
         when = read_time(at, now=sample_clock, tz=stack.timezone, option="--at") if at else sample_clock
         params = dict(parse_param(text) for text in param or [])
-        decided_request = sample_request(stack, customer, agent, action, params, when)
+        decided_request = sample_request(stack, customer, agent, action, params, when, now=sample_clock)
     decision = policy.decide(decided_request)
     if as_json:
         print_json({"request": decided_request.to_json(stack), "decision": decision.to_json()})
