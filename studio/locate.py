@@ -96,21 +96,25 @@ def _walk_folded(
 # -- pydantic's errors, in the studio's words ---------------------------------------------------
 
 
-def pydantic_issues(error: ValidationError) -> list[Issue]:
-    """One Issue per pydantic error, with the path cleaned of union tags and plain wording."""
+def pydantic_issues(error: ValidationError, root: type[BaseModel] = Stack) -> list[Issue]:
+    """One Issue per pydantic error, with the path cleaned of union tags and plain wording.
+
+    `root` is the model of the whole document (a stack file unless told otherwise), for the
+    "did you mean" of unknown keys.
+    """
     issues = []
     for item in error.errors(include_url=False):
         path = tuple(part for part in item["loc"] if part not in CONDITION_TAGS)
-        issues.append(_issue(item, path))
+        issues.append(_issue(item, path, root))
     return issues
 
 
-def _issue(item: Any, path: Path) -> Issue:
+def _issue(item: Any, path: Path, root: type[BaseModel] = Stack) -> Issue:
     kind = item["type"]
     name = str(path[-1]) if path else "the document"
     given = item.get("input")
     if kind == "extra_forbidden":
-        return Issue(path, f"unknown key '{name}'", did_you_mean(name, fields_at(path[:-1])), at_key=True)
+        return Issue(path, f"unknown key '{name}'", did_you_mean(name, fields_at(path[:-1], root)), at_key=True)
     if kind == "missing":
         return Issue(path[:-1], f"missing '{name}'", at_key=True)
     if kind == "string_pattern_mismatch":
@@ -155,9 +159,9 @@ def _choices(expected: str) -> list[str]:
     return [part.strip(" '\"") for part in expected.replace(" or ", ",").split(",") if part.strip(" '\"")]
 
 
-def fields_at(path: Path) -> list[str]:
-    """The keys valid at `path` of a stack file (for "did you mean")."""
-    annotation: Any = Stack
+def fields_at(path: Path, root: type[BaseModel] = Stack) -> list[str]:
+    """The keys valid at `path` of a stack file, or of another document modelled by `root` (for "did you mean")."""
+    annotation: Any = root
     for part in path:
         annotation = _step(annotation, part)
         if annotation is None:
