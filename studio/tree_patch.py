@@ -216,4 +216,6 @@ def _fresh(value: Any) -> Any:
         return sequence
     if isinstance(value, str) and "\n" in value:
         return LiteralScalarString(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # a stack has one number type: 20, as people write it, not 20.0
     return value
