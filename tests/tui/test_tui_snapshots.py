@@ -1,0 +1,51 @@
+"""SVG snapshots of the studio's main screens (few on purpose: they change with every Textual
+release). Update after a deliberate change with `pytest tests/tui --snapshot-update`, look at
+the SVGs, and commit them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from studio.workshop import Workshop
+from tui.app import StudioApp
+from tui.widgets.explanation_panel import ExplanationPanel
+
+
+def test_matrix_at_80x24(snap_compare: Any, workshop: Workshop) -> None:
+    app = StudioApp(workshop, analysis=False, watch_interval=None)
+    assert snap_compare(app, press=["down", "right"], terminal_size=(80, 24))
+
+
+def test_preview_at_80x24(snap_compare: Any, workshop: Workshop) -> None:
+    app = StudioApp(workshop, analysis=False, watch_interval=None)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("2", "right", "right")
+        panel = app.studio.query_one(ExplanationPanel)
+        for _ in range(100):  # the explanation follows the cursor once it rests
+            if "offer_discount" in str(panel.content):
+                break
+            await pilot.pause(0.1)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_rule_editor_with_a_bad_condition(snap_compare: Any, workshop: Workshop) -> None:
+    app = StudioApp(workshop, analysis=False, watch_interval=None)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pilot.press("down", "right", "enter", "e")
+        field = pilot.app.screen.query_one("#f-when-0 Input", Input)
+        field.value = "customer.renewl_stage == 'negotiation'"
+        await pilot.pause(0.7)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_wide_terminal_shows_coverage_beside_the_matrix(snap_compare: Any, workshop: Workshop) -> None:
+    """Analysis off, so the snapshot doesn't move with the analysis's findings (tested with Pilot)."""
+    app = StudioApp(workshop, analysis=False, watch_interval=None)
+    assert snap_compare(app, press=["down", "right"], terminal_size=(160, 48))

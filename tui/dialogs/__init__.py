@@ -1,0 +1,1 @@
+"""Modal dialogs: a choice between a few keyed answers, and a path to write to."""

@@ -1,0 +1,1 @@
+"""Screens of the terminal studio: the studio itself, the rule editor and the help."""
