@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml import resolver as ruamel_resolver
 from ruamel.yaml.comments import CommentedMap, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -181,6 +183,112 @@ def load_text(text: str, *, source: str = "<text>", path: Path | None = None, di
         raise StackInvalidError(f"{source}: {_count(problems)}", sorted(problems, key=_order))
     digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
     return StackDocument(stack, tree, text, source, path, digest)
+
+
+def load_stack(text: str, *, source: str = "<text>") -> Stack:
+    """The validated `Stack` of stack text, without keeping a round-trip tree: the quick load
+    for code that only decides (an enforcement service, a benchmark, a batch check).
+
+    The same stack, and the same errors, as `load_text(text).stack`. The YAML is read by
+    libyaml (PyYAML's C parser) with the YAML 1.2 rules ruamel applies; anything that reader
+    can't vouch for (anchors and aliases, tags, directives, duplicate keys, numbers or dates
+    in unusual spellings, any problem at all) goes through `load_text`, which also locates
+    every problem. Without PyYAML's C extension this is `load_text(text).stack`.
+    """
+    data = _quick_data(text) if len(text) <= MAX_FILE_BYTES else None
+    if data is not None:
+        try:
+            stack = Stack.model_validate(data)
+        except ValidationError:
+            pass
+        else:
+            if not validate(stack):
+                return stack
+    return load_text(text, source=source).stack
+
+
+class _UnsureError(Exception):
+    """The quick YAML reader can't be sure it reads this as ruamel would."""
+
+
+_QUICK_PLAIN, _QUICK_QUOTED, _QUICK_MAP, _QUICK_SEQ = "!plain", "!quoted", "!map", "!seq"
+_YAML12_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML12_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_SIMPLE_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)")
+_RESOLVED = tuple(regexp for versions, _, regexp, _ in ruamel_resolver.implicit_resolvers if (1, 2) in versions)
+"""ruamel's YAML 1.2 patterns for plain scalars that aren't strings (numbers, dates, merge keys, ...)."""
+
+_QUICK_LOADER: Any = None
+"""libyaml's parser and composer (PyYAML, a dependency of cel-python); None without its C part."""
+try:
+    from yaml import CSafeLoader as _CSafeLoader  # type: ignore[import-untyped]
+    from yaml.nodes import MappingNode as _MappingNode  # type: ignore[import-untyped]
+    from yaml.nodes import ScalarNode as _ScalarNode
+
+    class _QuickLoader(_CSafeLoader):  # type: ignore[misc]
+        """Nodes keep their raw text; `_quick_value` resolves plain scalars as ruamel does."""
+
+        def resolve(self, kind: Any, value: Any, implicit: tuple[bool, bool]) -> str:
+            if kind is _ScalarNode:
+                return _QUICK_PLAIN if implicit[0] else _QUICK_QUOTED
+            return _QUICK_MAP if kind is _MappingNode else _QUICK_SEQ
+
+    _QUICK_LOADER = _QuickLoader
+except (ImportError, AttributeError):  # pragma: no cover - depends on the platform's wheels
+    pass
+
+
+def _quick_data(text: str) -> dict[str, Any] | None:
+    """The document as plain dicts, lists and scalars, or None when only ruamel can tell."""
+    if _QUICK_LOADER is None or text.startswith("%") or "\n%" in text:  # a directive (%YAML 1.1) changes the rules
+        return None
+    loader = _QUICK_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        data = _quick_value(node, 0, set()) if node is not None else None
+    except Exception:  # a YAML error, _UnsureError, a recursion error: ruamel decides and reports
+        return None
+    finally:
+        loader.dispose()
+    return data if isinstance(data, dict) else None
+
+
+def _quick_value(node: Any, depth: int, seen: set[int]) -> Any:
+    if depth > MAX_DEPTH or id(node) in seen or len(seen) >= MAX_EXPANDED_NODES:
+        raise _UnsureError  # too deep, or an alias: the round-trip loader checks and reports
+    seen.add(id(node))
+    tag = node.tag
+    if tag == _QUICK_PLAIN:
+        return _plain_scalar(node.value)
+    if tag == _QUICK_QUOTED:
+        return node.value
+    if tag == _QUICK_MAP:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _quick_value(key_node, depth + 1, seen) if key_node.tag in (_QUICK_PLAIN, _QUICK_QUOTED) else None
+            if not isinstance(key, str) or key in mapping:
+                raise _UnsureError
+            mapping[key] = _quick_value(value_node, depth + 1, seen)
+        return mapping
+    if tag == _QUICK_SEQ:
+        return [_quick_value(item, depth + 1, seen) for item in node.value]
+    raise _UnsureError  # an explicit tag
+
+
+def _plain_scalar(value: str) -> Any:
+    """A plain scalar as ruamel's YAML 1.2 round-trip loader reads it (simple spellings only)."""
+    if value in _YAML12_BOOL:
+        return _YAML12_BOOL[value]
+    if value in _YAML12_NULL:
+        return None
+    if _SIMPLE_INT.fullmatch(value):
+        return int(value)
+    if _SIMPLE_FLOAT.fullmatch(value):
+        return float(value)
+    if any(regexp.match(value) for regexp in _RESOLVED):
+        raise _UnsureError
+    return value
 
 
 def parse_yaml(text: str, source: str) -> CommentedMap:

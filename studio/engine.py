@@ -18,11 +18,15 @@ Semantics (docs/semantics.md has the full text):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from operator import itemgetter
+from random import Random
+from threading import Lock
 from typing import Any
 
-from studio.cel.compile import Compiled, compile_condition, comprehension_depth
+from studio.cel.ast import Binary, Comprehension, Ident, Node, Operator, Quantifier, Select
+from studio.cel.compile import Compiled, compile_condition, comprehension_depth, constant_value, is_constant
 from studio.cel.parse import parse
 from studio.condition import text_of, to_tree
 from studio.decision import (
@@ -99,12 +103,16 @@ class Policy:
         self.cells: dict[tuple[str, str], Cell] = {}
         actions = {action.id: action for action in stack.actions}
         owners = {decision.id: decision.owner for decision in stack.decisions}
+        by_id = sorted(stack.rules, key=lambda r: r.id)
+        self._by_action = {a: [r for r in by_id if not r.actions or a in r.actions] for a in actions}
+        self._made: dict[tuple[str, str | None], CompiledRule] = {}
         for agent in stack.agents:
             for action_id in agent.actions:
                 action = actions[action_id]
                 self.cells[(agent.id, action_id)] = self._cell(agent, action, owners.get(action.decision), compiled)
         self.agents = {agent.id: agent for agent in stack.agents}
         self.actions = actions
+        self._plans = _plans(self.cells, {rule.id: rule for rule in stack.rules}, compiled)
 
     def _cell(
         self,
@@ -114,10 +122,15 @@ class Policy:
         compiled: dict[str, tuple[Compiled | None, tuple[tuple[str, Compiled], ...], int]],
     ) -> Cell:
         rules = []
-        for rule in sorted(self.stack.rules, key=lambda r: r.id):
+        for rule in self._by_action.get(action.id, ()):  # every rule that may bind the action, by id
             if binds(rule, agent, action.id):
-                condition, limits, _ = compiled[rule.id]
-                rules.append(self._cell_rule(rule, condition, limits, decision_owner))
+                made = self._made.get((rule.id, decision_owner))  # the same for every cell with this owner
+                if made is None:
+                    condition, limits, _ = compiled[rule.id]
+                    made = self._made[(rule.id, decision_owner)] = self._cell_rule(
+                        rule, condition, limits, decision_owner
+                    )
+                rules.append(made)
         default_verdict = Verdict(getattr(self.stack.defaults, agent.kind.value))
         route = (decision_owner or agent.team) if default_verdict is Verdict.FLAG else ""
         default = DefaultApplied(default_verdict, agent.kind.value, route)
@@ -179,64 +192,74 @@ class Policy:
 
     def decide(self, request: Request) -> Decision:
         """The verdict on one request. Pure: the same request always gets the same decision."""
-        cell = self.cells.get((request.agent, request.action))
-        if cell is None:
+        plan = self._plans.get((request.agent, request.action))
+        if plan is None:
             return self._refuse(request)
+        cell, steps, window, default_note = plan
+        history: Sequence[Any] = request.history
+        if window is not None and history:
+            # Every use of the history in this cell looks only at events at most `window` old
+            # (see `_history_window`): the others can't change any condition's value.
+            now = request.at
+            history = [event for event in history if now - event["at"] <= window]
         variables: dict[str, Any] = {
             "customer": request.customer,
             "params": request.params,
-            "history": request.history,
+            "history": history,
             "agent": cell.agent,
             "action": cell.action,
             "now": request.at,
         }
         local: list[Any] = [None] * self.depth
         fired: list[FiredRule] = []
-        reasons: list[Reason] = []
+        notes: list[_Note] = []
         obligations: list[Obligation] = []
         stop = False
         must_routes: list[str] = []
         allowed = False
         over_limit_routes: list[str] = []
         over_limit_stop = over_limit_flag = False
-        for compiled in cell.rules:
-            condition = compiled.condition
-            if condition is not None and not condition(variables, local):
+        # Each step is a rule of the cell (by id) that can fire there, its condition specialised
+        # to the cell; what it adds when it fires as usual is prepared in advance (`_plans`).
+        for condition, step in steps:
+            if not condition(variables, local):
                 continue
-            rule = compiled.rule
-            kind = rule.kind
-            if kind is _NEVER:
+            code, compiled, as_fired, limits, note = step
+            if code is _STEP_NEVER:
                 stop = True
-                fired.append(_fired(compiled, Effect.STOP, Verdict.STOP))
-                reasons.append(compiled.reason)  # type: ignore[arg-type]  # set for every compiled rule
+                fired.append(as_fired)
+                notes.append(note)
                 continue
-            if kind is _MUST:
+            if code is _STEP_MUST:
                 obligations.extend(compiled.obligations)
                 if compiled.flag_routes:
                     must_routes.extend(compiled.flag_routes)
-                    fired.append(_fired(compiled, Effect.FLAG, Verdict.FLAG, compiled.flag_routes))
-                else:
-                    fired.append(_fired(compiled, Effect.DUTY, Verdict.GO))
-                reasons.append(compiled.reason)  # type: ignore[arg-type]
+                fired.append(as_fired)
+                notes.append(note)
                 continue
-            exceeded = tuple(text for text, limit in compiled.limits if not limit(variables, local))
+            exceeded: tuple[str, ...] = ()
+            for text, limit in limits:
+                if not limit(variables, local):
+                    exceeded += (text,)
             if not exceeded:
                 allowed = True
-                fired.append(_fired(compiled, Effect.ALLOW, Verdict.GO))
-                reasons.append(compiled.reason)  # type: ignore[arg-type]
+                fired.append(as_fired)
+                notes.append(note)
                 continue
-            outcome = Verdict.FLAG if rule.over_limit == "flag" else Verdict.STOP
+            outcome = Verdict.FLAG if compiled.rule.over_limit == "flag" else Verdict.STOP
             if outcome is Verdict.FLAG:
                 over_limit_flag = True
                 over_limit_routes.extend(compiled.flag_routes)
             else:
                 over_limit_stop = True
             fired.append(_fired(compiled, Effect.OVER_LIMIT, outcome, compiled.flag_routes, exceeded))
-            reasons.append(_over_limit_reason(compiled, outcome, exceeded))
+            reason = _over_limit_reason(compiled, outcome, exceeded)
+            notes.append((_RANKS.get((reason.kind, reason.verdict), 0), reason, _Wordings(reason)))
         return _combine(
             cell,
             fired,
-            reasons,
+            notes,
+            default_note,
             obligations,
             stop,
             must_routes,
@@ -261,7 +284,8 @@ class Policy:
 def _combine(
     cell: Cell,
     fired: list[FiredRule],
-    reasons: list[Reason],
+    notes: list[_Note],
+    default_note: _Note,
     obligations: list[Obligation],
     stop: bool,
     must_routes: list[str],
@@ -282,7 +306,7 @@ def _combine(
         default = cell.default
         permission = default.verdict
         permission_routes = [default.route] if default.route else []
-        reasons.append(cell.default_reason)
+        notes.append(default_note)
     if stop or permission is Verdict.STOP:
         verdict = Verdict.STOP
     elif must_routes or permission is Verdict.FLAG:
@@ -290,7 +314,141 @@ def _combine(
     else:
         verdict = Verdict.GO
     routes = tuple(dict.fromkeys(must_routes + permission_routes)) if verdict is Verdict.FLAG else ()
-    return Decision(verdict, routes, tuple(obligations), tuple(fired), default, reasons=ordered(reasons, verdict))
+    return _new_decision(verdict, routes, tuple(obligations), tuple(fired), default, _in_order(notes, verdict))
+
+
+_DECISION_FIELDS = ("verdict", "routes", "obligations", "fired", "default", "refusal", "reasons")
+
+
+def _decision_maker() -> Callable[..., Decision]:
+    """`Decision(verdict, routes, obligations, fired, default, reasons=reasons)`, made faster.
+
+    A frozen dataclass's `__init__` sets each field with `object.__setattr__` by name; setting
+    the slots directly makes the same object in about half the time. Used only while Decision
+    is a slotted dataclass with exactly these fields and no `__post_init__`; otherwise this is
+    the constructor itself.
+    """
+    slots = Decision.__dict__.get("__slots__", ())
+    plain = tuple(field.name for field in fields(Decision)) == _DECISION_FIELDS and set(slots) == set(_DECISION_FIELDS)
+    if not plain or hasattr(Decision, "__post_init__"):
+
+        def construct(
+            verdict: Verdict,
+            routes: tuple[str, ...],
+            obligations: tuple[Obligation, ...],
+            fired: tuple[FiredRule, ...],
+            default: DefaultApplied | None,
+            reasons: tuple[Reason, ...],
+        ) -> Decision:
+            return Decision(verdict, routes, obligations, fired, default, reasons=reasons)
+
+        return construct
+    new = object.__new__
+    verdict_, routes_, obligations_, fired_, default_, refusal_, reasons_ = (
+        Decision.__dict__[name].__set__ for name in _DECISION_FIELDS
+    )
+
+    def make(
+        verdict: Verdict,
+        routes: tuple[str, ...],
+        obligations: tuple[Obligation, ...],
+        fired: tuple[FiredRule, ...],
+        default: DefaultApplied | None,
+        reasons: tuple[Reason, ...],
+    ) -> Decision:
+        decision = new(Decision)
+        verdict_(decision, verdict)
+        routes_(decision, routes)
+        obligations_(decision, obligations)
+        fired_(decision, fired)
+        default_(decision, default)
+        refusal_(decision, "")
+        reasons_(decision, reasons)
+        return decision
+
+    return make
+
+
+_new_decision = _decision_maker()
+
+
+_Note = tuple[int, Reason, "tuple[Reason, Reason, Reason] | _Wordings"]
+"""A reason on its way into a decision: (its rank in reading order, the reason, and how
+`decision.ordered` words it in a go, a flag and a stop decision)."""
+_WORDING = {Verdict.GO: 0, Verdict.FLAG: 1, Verdict.STOP: 2}
+_RANKS: dict[tuple[ReasonKind, Verdict], int] = {}
+"""(kind, verdict) -> rank: `decision.ordered` sorts reasons by it, stably (see `_learn_order`)."""
+_FAST_ORDER: list[bool] = []
+"""[True] once `_learn_order` has found that ranks and wordings reproduce `ordered` exactly."""
+_LEARNING = Lock()
+
+
+def _note(reason: Reason) -> _Note:
+    """A reason with its rank and its wordings, prepared when compiling (off the hot path)."""
+    wordings = tuple(ordered([reason], verdict)[0] for verdict in _WORDING)
+    return (_RANKS.get((reason.kind, reason.verdict), 0), reason, wordings)  # type: ignore[return-value]
+
+
+def _in_order(notes: list[_Note], verdict: Verdict) -> tuple[Reason, ...]:
+    """`ordered([reason for each note], verdict)`, from the ranks and wordings prepared in advance."""
+    if _FAST_ORDER[0]:
+        return _by_rank(notes, verdict)
+    return ordered([note[1] for note in notes], verdict)  # the plain way, if _learn_order found it differs
+
+
+def _by_rank(notes: list[_Note], verdict: Verdict) -> tuple[Reason, ...]:
+    if len(notes) > 1:
+        notes.sort(key=_RANK)  # stable, like ordered()
+    return tuple(map(_WORDED[verdict], map(_WORDINGS, notes)))
+
+
+_RANK, _WORDINGS = itemgetter(0), itemgetter(2)
+_WORDED = {verdict: itemgetter(index) for verdict, index in _WORDING.items()}
+
+
+class _Wordings:
+    """The wordings of a reason made while deciding (beyond a limit), asked of `ordered` when needed."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+
+    def __getitem__(self, index: int) -> Reason:
+        verdict = next(verdict for verdict, at in _WORDING.items() if at == index)
+        return ordered([self.reason], verdict)[0]
+
+
+def _learn_order() -> None:
+    """Learn how `decision.ordered` ranks reasons by asking it, and check that ranks and
+    per-reason wordings reproduce it on many lists; if they don't, `_in_order` calls it."""
+    with _LEARNING:
+        if _FAST_ORDER:
+            return
+        probes = [
+            Reason(kind, verdict, f"{kind.value} {verdict.value}", "r", f"{kind.value} {verdict.value} (stopped)")
+            for kind in ReasonKind
+            for verdict in Verdict
+        ]
+        for probe in probes:
+            before = sum(
+                1
+                for other in probes
+                if other is not probe
+                and ordered([probe, other], Verdict.GO)[0].text == other.text
+                and ordered([other, probe], Verdict.GO)[0].text == other.text
+            )
+            _RANKS[(probe.kind, probe.verdict)] = before
+        rng = Random(0)
+        agree = True
+        for _ in range(120):
+            sample = [rng.choice(probes) for _ in range(rng.randint(0, 9))]
+            verdict = rng.choice(list(Verdict))
+            notes = [_note(reason) for reason in sample]
+            if repr(_by_rank(notes, verdict)) != repr(ordered(list(sample), verdict)):
+                agree = False
+                break
+        _FAST_ORDER[:] = [agree]
 
 
 def _fired(
@@ -382,6 +540,180 @@ def _default_reason(agent: Agent, action: Action, default: DefaultApplied, decis
     return Reason(
         ReasonKind.DEFAULT, Verdict.STOP, f"Stopped by default: {uncovered}, and uncovered {kind} actions are stopped"
     )
+
+
+_STEP_NEVER, _STEP_MUST, _STEP_MAY = 0, 1, 2
+_Step = tuple[int, CompiledRule, FiredRule, tuple[tuple[str, Compiled], ...], "_Note"]
+"""(kind, the rule, its FiredRule and reason when it fires as usual, its limits)."""
+_Plan = tuple[Cell, tuple[tuple[Compiled, _Step], ...], Any, "_Note"]
+"""A cell, its steps with their conditions, its history window (or None) and its default's reason."""
+
+
+def _always(variables: dict[str, Any], local: list[Any]) -> bool:
+    return True
+
+
+def _plans(
+    cells: dict[tuple[str, str], Cell],
+    rules: dict[str, Rule],
+    compiled: dict[str, tuple[Compiled | None, tuple[tuple[str, Compiled], ...], int]],
+) -> dict[tuple[str, str], _Plan]:
+    """For each cell, its rules with every condition specialised to the cell's agent and action.
+
+    In a cell, `action.purpose` and `agent.team` are known: a condition on them is folded when
+    compiling (`compile_condition(..., constants)`), a rule whose condition can't hold there is
+    left out of the steps, and one that always holds has no condition to evaluate. Cells share
+    a specialisation when the fields a rule reads have the same values. The decisions are the
+    same as evaluating every rule of `cell.rules`; only work whose outcome is known is skipped.
+    """
+    _learn_order()
+    uses = {rule_id: _agent_action_fields(rule) for rule_id, rule in rules.items()}
+    reach = {rule_id: _history_reach(rule) for rule_id, rule in rules.items()}
+    notes: dict[int, _Note] = {}  # by id of CompiledRule: cells share them
+    specialised: dict[
+        tuple[str, tuple[tuple[str, str, Any], ...]], tuple[Compiled | None, tuple[tuple[str, Compiled], ...]]
+    ] = {}
+    plans: dict[tuple[str, str], _Plan] = {}
+    for key, cell in cells.items():
+        known = {"agent": cell.agent, "action": cell.action}
+        steps: list[_Step] = []
+        conditions: list[Compiled] = []
+        for made in cell.rules:
+            rule = made.rule
+            condition: Compiled | None = made.condition
+            limits = made.limits
+            fields = uses[rule.id]
+            if fields:
+                values = tuple((name, field, known[name].get(field)) for name, field in fields)
+                entry = specialised.get((rule.id, values))
+                if entry is None:
+                    entry = specialised[(rule.id, values)] = _specialise(rule, known)
+                condition, limits = entry
+            if condition is not None and is_constant(condition):
+                if not constant_value(condition):
+                    continue  # can't hold in this cell: never fires here
+                condition = None
+            conditions.append(condition or _always)
+            note = notes.get(id(made))
+            if note is None:
+                note = notes[id(made)] = _note(made.reason)  # type: ignore[arg-type]  # set for every rule
+            if rule.kind is _NEVER:
+                steps.append((_STEP_NEVER, made, _fired(made, Effect.STOP, Verdict.STOP), (), note))
+            elif rule.kind is _MUST:
+                as_fired = (
+                    _fired(made, Effect.FLAG, Verdict.FLAG, made.flag_routes)
+                    if made.flag_routes
+                    else _fired(made, Effect.DUTY, Verdict.GO)
+                )
+                steps.append((_STEP_MUST, made, as_fired, (), note))
+            else:
+                kept = tuple(
+                    (text, limit) for text, limit in limits if not (is_constant(limit) and constant_value(limit))
+                )
+                steps.append((_STEP_MAY, made, _fired(made, Effect.ALLOW, Verdict.GO), kept, note))
+        window = _history_window([reach[made.rule.id] for made in cell.rules])
+        plans[key] = (cell, tuple(zip(conditions, steps, strict=True)), window, _note(cell.default_reason))
+    return plans
+
+
+def _history_window(reaches: list[tuple[Any, ...] | None]) -> Any:
+    """The longest look-back of a cell's history conditions (each rule's from `_history_reach`),
+    or None when a rule uses the history otherwise (or not at all)."""
+    windows: list[Any] = []
+    for reach in reaches:
+        if reach is None:
+            return None
+        windows.extend(reach)
+    return max(windows) if windows else None
+
+
+def _history_reach(rule: Rule) -> tuple[Any, ...] | None:
+    """The windows of a rule's history conditions, when every use of `history` in it is
+    `history.exists(e, ...)`, `.exists_one` or `.filter` whose condition includes, at its top
+    level, `now - e.at <= window` (or `<`) with a constant window; else None.
+
+    An event older than the longest such window of a cell satisfies none of its conditions, so
+    leaving it out changes no exists or exists_one, and no filter's result (the same events,
+    in order): `Policy.decide` leaves such events out before evaluating the cell.
+    """
+    trees = _rule_trees(rule)
+    eligible: set[int] = set()
+    windows: list[Any] = []
+    for tree in trees:
+        for node in tree.walk():
+            if not isinstance(node, Comprehension):
+                continue
+            if node.variable in ("history", "now"):
+                return None  # shadowing: not worth reasoning about
+            if isinstance(node.target, Ident) and node.target.name == "history" and node.quantifier in _NARROWABLE:
+                window = _age_bound(node)
+                if window is not None:
+                    eligible.add(id(node.target))
+                    windows.append(window)
+    for tree in trees:
+        for node in tree.walk():
+            if isinstance(node, Ident) and node.name == "history" and id(node) not in eligible:
+                return None
+    return tuple(windows)
+
+
+_NARROWABLE = frozenset({Quantifier.EXISTS, Quantifier.EXISTS_ONE, Quantifier.FILTER})
+
+
+def _age_bound(node: Comprehension) -> Any:
+    """W when the comprehension's condition is `... && now - e.at <= W && ...` (or `<`)."""
+    parts = [node.body]
+    bounds = []
+    while parts:
+        part = parts.pop()
+        if isinstance(part, Binary) and part.op is Operator.AND:
+            parts += [part.left, part.right]
+            continue
+        if not (isinstance(part, Binary) and part.op in (Operator.LE, Operator.LT)):
+            continue
+        age = part.left
+        if not (isinstance(age, Binary) and age.op is Operator.SUB):
+            continue
+        if not (isinstance(age.left, Ident) and age.left.name == "now"):
+            continue
+        item = age.right
+        if not (isinstance(item, Select) and item.field == "at" and isinstance(item.operand, Ident)):
+            continue
+        if item.operand.name != node.variable or _binds(node.body, "now"):
+            continue
+        bound = compile_condition(part.right)
+        if is_constant(bound) and isinstance(constant_value(bound), int):
+            bounds.append(constant_value(bound))
+    return min(bounds) if bounds else None
+
+
+def _binds(node: Node, name: str) -> bool:
+    """Whether a comprehension inside `node` binds `name`."""
+    return any(isinstance(part, Comprehension) and part.variable == name for part in node.walk())
+
+
+def _rule_trees(rule: Rule) -> list[Node]:
+    return ([to_tree(rule.when)] if rule.when is not None else []) + [parse(text) for text in rule.limits]
+
+
+def _agent_action_fields(rule: Rule) -> tuple[tuple[str, str], ...]:
+    """The `agent.x` and `action.x` fields a rule's conditions read (sorted)."""
+    trees = ([to_tree(rule.when)] if rule.when is not None else []) + [parse(text) for text in rule.limits]
+    found = {
+        (node.operand.name, node.field)
+        for tree in trees
+        for node in tree.walk()
+        if isinstance(node, Select) and isinstance(node.operand, Ident) and node.operand.name in ("agent", "action")
+    }
+    return tuple(sorted(found))
+
+
+def _specialise(
+    rule: Rule, known: Mapping[str, Mapping[str, Any]]
+) -> tuple[Compiled | None, tuple[tuple[str, Compiled], ...]]:
+    condition = compile_condition(to_tree(rule.when), known) if rule.when is not None else None
+    limits = tuple((" ".join(text.split()), compile_condition(parse(text), known)) for text in rule.limits)
+    return condition, limits
 
 
 def _compile_rule(rule: Rule) -> tuple[Compiled | None, tuple[tuple[str, Compiled], ...], int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from studio.cel.check import check
@@ -39,6 +40,8 @@ OWNER = "owner"
 class _Validator:
     stack: Stack
     issues: list[Issue] = field(default_factory=list)
+    environments: dict[tuple[str, ...], Environment] = field(default_factory=dict)
+    """Rule environments by the actions rules name (the same actions, the same `params`)."""
 
     def add(self, path: Path, message: str, hint: str = "", offset: tuple[int, int] | None = None) -> None:
         self.issues.append(Issue(path, message, hint, offset))
@@ -171,7 +174,9 @@ class _Validator:
         for position, action in enumerate(rule.actions):
             self.reference((*path, "actions", position), action, self.action_ids, "action")
         self.kind_fields(path, rule)
-        environment = rule_environment(self.stack, rule, base)
+        environment = self.environments.get(tuple(rule.actions))  # rules covering the same actions share it
+        if environment is None:
+            environment = self.environments[tuple(rule.actions)] = rule_environment(self.stack, rule, base)
         if rule.when is not None:
             self.condition((*path, "when"), rule.when, environment)
         for position, limit in enumerate(rule.limits):
@@ -326,23 +331,23 @@ class _Validator:
 
     # -- lookups -------------------------------------------------------------------------------
 
-    @property
+    @cached_property  # the stack doesn't change while it is checked
     def team_ids(self) -> list[str]:
         return [team.id for team in self.stack.teams]
 
-    @property
+    @cached_property  # the stack doesn't change while it is checked
     def agent_ids(self) -> list[str]:
         return [agent.id for agent in self.stack.agents]
 
-    @property
+    @cached_property  # the stack doesn't change while it is checked
     def queue_ids(self) -> list[str]:
         return [agent.id for agent in self.stack.agents if agent.kind is AgentKind.HUMAN_QUEUE]
 
-    @property
+    @cached_property  # the stack doesn't change while it is checked
     def action_ids(self) -> list[str]:
         return [action.id for action in self.stack.actions]
 
-    @property
+    @cached_property  # the stack doesn't change while it is checked
     def decision_ids(self) -> list[str]:
         return [decision.id for decision in self.stack.decisions]
 

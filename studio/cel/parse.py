@@ -296,7 +296,7 @@ def _parser() -> Lark:
         start="expr",
         g_regex_flags=re.M,
         lexer_callbacks={"IDENT": _keywords_as_literals},
-        propagate_positions=True,
+        propagate_positions=False,  # the builder takes positions from tokens (`_at`); Lark's own add nothing
         maybe_placeholders=False,
         priority="invert",
         transformer=_Builder(),

@@ -1,0 +1,243 @@
+"""The benchmark's fixtures are sound: the generated stack, the Cedar peer, the script itself.
+
+Also a guard for the engine's optimised hot path: its decisions must equal, field for field
+and reason for reason, a plain evaluation of every rule of the cell in id order (the engine as
+it was before `_plans`), and `load_stack` must give what `load_text` gives. No timing here:
+speed is measured by `benchmarks/bench_engine.py`, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.cedar_peer import CedarPeer
+from benchmarks.generate_stack import generate_stack, main
+from benchmarks.request_maker import NOW, make_requests
+from studio import engine
+from studio.cel.ast import Comprehension, Quantifier
+from studio.condition import leaves, to_tree
+from studio.decision import Decision, Effect, FiredRule, Obligation, Reason, Verdict, ordered
+from studio.document import load_stack, load_text
+from studio.engine import Policy, _fired, _over_limit_reason, compile_policy
+from studio.errors import StudioError
+from studio.request import Request
+from studio.stack import DiscloseDuty, FlagDuty, LogDuty, NotifyDuty, RuleKind, Stack
+from tests.conftest import DATA, STACK_FILES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def generated() -> Stack:
+    return load_text(generate_stack(), source="generated.yaml").stack
+
+
+def _loadable_samples() -> list[Path]:
+    paths = []
+    for path in STACK_FILES:
+        try:
+            load_stack(path.read_text(encoding="utf-8"))
+        except StudioError:
+            continue  # a sample being written right now
+        paths.append(path)
+    return paths
+
+
+SAMPLES = _loadable_samples()
+
+
+# -- the generated stack ----------------------------------------------------------------------------
+
+
+def test_the_generated_stack_has_the_promised_shape(generated: Stack) -> None:
+    assert (len(generated.agents), len(generated.actions), len(generated.rules)) == (20, 30, 300)
+    kinds = {rule.kind for rule in generated.rules}
+    assert kinds == {RuleKind.MAY, RuleKind.MUST, RuleKind.NEVER}
+    may = [rule for rule in generated.rules if rule.kind is RuleKind.MAY]
+    assert any(rule.limits and rule.over_limit == "stop" for rule in may)
+    assert any(rule.limits and rule.over_limit == "flag" for rule in may)
+    duties = {type(duty) for rule in generated.rules for duty in rule.duties}
+    assert duties == {FlagDuty, NotifyDuty, LogDuty, DiscloseDuty}
+    texts = [leaf.text for rule in generated.rules if rule.when is not None for leaf in leaves(rule.when, ("when",))]
+    quantifiers = {
+        node.quantifier
+        for rule in generated.rules
+        if rule.when is not None
+        for node in to_tree(rule.when).walk()
+        if isinstance(node, Comprehension)
+    }
+    assert quantifiers == {Quantifier.EXISTS, Quantifier.FILTER}
+    assert any(".size() >=" in text for text in texts)
+    assert any("now - e.at <= days(" in text for text in texts)
+    assert any(" in [" in text for text in texts)  # enums
+    assert any(">=" in text and "customer." in text for text in texts)  # numbers
+    assert any(text.startswith("!customer.") for text in texts)  # bools
+    assert {type(rule.when).__name__ for rule in generated.rules} >= {"str", "AllOf", "AnyOf", "NoneOf"}
+
+
+def test_the_generator_is_seeded_and_writes_a_file(tmp_path: Path) -> None:
+    assert generate_stack(seed=3) == generate_stack(seed=3)
+    assert generate_stack(seed=3) != generate_stack(seed=4)
+    target = tmp_path / "large.yaml"
+    assert main(["-o", str(target), "--seed", "3", "--rules", "50"]) == 0
+    stack = load_text(target.read_text(encoding="utf-8")).stack
+    assert len(stack.rules) == 50
+
+
+def test_load_stack_gives_what_load_text_gives(generated: Stack) -> None:
+    assert load_stack(generate_stack()) == generated
+    for path in STACK_FILES:
+        text = path.read_text(encoding="utf-8")
+        assert _outcome(load_stack, text) == _outcome(lambda t: load_text(t).stack, text), path.name
+    for path in sorted((DATA / "invalid").glob("*.yaml")):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        assert _outcome(load_stack, text) == _outcome(lambda t: load_text(t).stack, text), path.name
+
+
+def _outcome(load: Any, text: str) -> Any:
+    try:
+        return load(text)
+    except StudioError as error:
+        return (type(error).__name__, error.message, [str(problem) for problem in error.problems])
+
+
+# -- the Cedar peer ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["generated", *(path.stem for path in SAMPLES)])
+def test_cedar_decides_as_the_engine(which: str, generated: Stack) -> None:
+    stack = generated if which == "generated" else load_stack((ROOT / "sample_stacks" / f"{which}.yaml").read_text())
+    policy, peer = compile_policy(stack), CedarPeer(stack)
+    requests = make_requests(stack, 300, seed=11)
+    verdicts = [policy.decide(request).verdict.value for request in requests]
+    assert [peer.decide(request, check=True) for request in requests] == verdicts
+    assert set(verdicts) == {"go", "flag", "stop"}
+
+
+# -- the engine's hot path ---------------------------------------------------------------------------
+
+
+def _plain_decide(policy: Policy, request: Request) -> Decision:
+    """Every rule of the cell, in id order, with its generic closures: the engine's semantics
+    written as simply as possible (what `Policy.decide` computed before it was optimised)."""
+    cell = policy.cell(request.agent, request.action)
+    if cell is None:
+        return policy.decide(request)  # refusals have no hot path
+    variables = {
+        "customer": request.customer,
+        "params": request.params,
+        "history": request.history,
+        "agent": cell.agent,
+        "action": cell.action,
+        "now": request.at,
+    }
+    local: list[Any] = [None] * policy.depth
+    fired: list[FiredRule] = []
+    reasons: list[Reason] = []
+    obligations: list[Obligation] = []
+    stop = allowed = over_flag = over_stop = False
+    must_routes: list[str] = []
+    over_routes: list[str] = []
+    for compiled in cell.rules:
+        if compiled.condition is not None and not compiled.condition(variables, local):
+            continue
+        rule = compiled.rule
+        assert compiled.reason is not None
+        if rule.kind is RuleKind.NEVER:
+            stop = True
+            fired.append(_fired(compiled, Effect.STOP, Verdict.STOP))
+            reasons.append(compiled.reason)
+        elif rule.kind is RuleKind.MUST:
+            obligations.extend(compiled.obligations)
+            if compiled.flag_routes:
+                must_routes.extend(compiled.flag_routes)
+                fired.append(_fired(compiled, Effect.FLAG, Verdict.FLAG, compiled.flag_routes))
+            else:
+                fired.append(_fired(compiled, Effect.DUTY, Verdict.GO))
+            reasons.append(compiled.reason)
+        else:
+            exceeded = tuple(text for text, limit in compiled.limits if not limit(variables, local))
+            if not exceeded:
+                allowed = True
+                fired.append(_fired(compiled, Effect.ALLOW, Verdict.GO))
+                reasons.append(compiled.reason)
+                continue
+            outcome = Verdict.FLAG if rule.over_limit == "flag" else Verdict.STOP
+            if outcome is Verdict.FLAG:
+                over_flag = True
+                over_routes.extend(compiled.flag_routes)
+            else:
+                over_stop = True
+            fired.append(_fired(compiled, Effect.OVER_LIMIT, outcome, compiled.flag_routes, exceeded))
+            reasons.append(_over_limit_reason(compiled, outcome, exceeded))
+    default = None
+    permission_routes: list[str] = []
+    if allowed:
+        permission = Verdict.GO
+    elif over_flag:
+        permission, permission_routes = Verdict.FLAG, over_routes
+    elif over_stop:
+        permission = Verdict.STOP
+    else:
+        default = cell.default
+        permission = default.verdict
+        permission_routes = [default.route] if default.route else []
+        reasons.append(cell.default_reason)
+    if stop or permission is Verdict.STOP:
+        verdict = Verdict.STOP
+    elif must_routes or permission is Verdict.FLAG:
+        verdict = Verdict.FLAG
+    else:
+        verdict = Verdict.GO
+    routes = tuple(dict.fromkeys(must_routes + permission_routes)) if verdict is Verdict.FLAG else ()
+    return Decision(verdict, routes, tuple(obligations), tuple(fired), default, reasons=ordered(reasons, verdict))
+
+
+def _whole(decision: Decision) -> tuple[str, str]:
+    return json.dumps(decision.to_json(), sort_keys=True), repr(decision.reasons)
+
+
+@pytest.mark.parametrize("which", ["generated", *(path.stem for path in SAMPLES)])
+def test_the_optimised_engine_decides_as_a_plain_evaluation(which: str, generated: Stack) -> None:
+    stack = generated if which == "generated" else load_stack((ROOT / "sample_stacks" / f"{which}.yaml").read_text())
+    policy = compile_policy(stack)
+    requests = make_requests(stack, 400, seed=5)
+    requests.append(Request("nobody", stack.actions[0].id, {}, {"id": "c"}, (), NOW))
+    for request in requests:
+        assert _whole(policy.decide(request)) == _whole(_plain_decide(policy, request))
+
+
+def test_decisions_are_the_same_when_the_engine_asks_decision_ordered_itself(
+    generated: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = compile_policy(generated)
+    requests = make_requests(generated, 200, seed=8)
+    fast = [_whole(policy.decide(request)) for request in requests]
+    monkeypatch.setattr(engine, "_FAST_ORDER", [False])
+    assert [_whole(policy.decide(request)) for request in requests] == fast
+
+
+# -- the script ---------------------------------------------------------------------------------------
+
+
+def test_the_benchmark_runs_end_to_end_in_quick_mode() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_engine", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "| studio engine |" in out and "| cedarpy" in out
+    assert "Cedar agrees with the engine on 300 of 300 requests" in out
+    assert "load_stack + compile_policy" in out
+    assert "Targets:" in out
