@@ -1,11 +1,16 @@
-"""Runs an exported bundle's Rego in rego-cpp (regopy): in this process or in worker processes.
+"""Runs an exported bundle's Rego in rego-cpp (regopy), always in fresh worker processes.
 
-Kept in its own module so `ProcessPoolExecutor` workers can import it by name.
+rego-cpp is a native library: run inside a long test process that has already loaded z3,
+DuckDB and a JVM bridge, it was seen to abort the whole process. Each query batch therefore
+runs in a process started with `spawn` (never `fork`), which holds nothing but the interpreter.
+Kept in its own module so the workers can import it by name.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from regopy import Interpreter
@@ -48,3 +53,13 @@ class RegoRunner:
 def decide_in_worker(policy: str, data: str, inputs: list[str]) -> list[Any]:
     """For a process pool: a fresh interpreter deciding `inputs`."""
     return RegoRunner(policy, data).decide(inputs)
+
+
+def decide_isolated(policy: str, data: str, inputs: list[str], *, workers: int = 2) -> list[Any]:
+    """Decisions for prepared inputs, computed by `workers` fresh spawned processes, in order."""
+    share = max(1, -(-len(inputs) // workers))
+    chunks = [inputs[i : i + share] for i in range(0, len(inputs), share)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(chunks)) or 1, mp_context=context) as pool:
+        parts = pool.map(decide_in_worker, [policy] * len(chunks), [data] * len(chunks), chunks)
+        return [decision for part in parts for decision in part]

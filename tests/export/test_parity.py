@@ -3,15 +3,14 @@ exactly as the core engine on every conformance vector and on 10,000 generated r
 sample stack: verdict, routes, obligations, fired rules (ids, effects, routes, exceeded limits),
 the default, refusals and the reasons' text — the whole `Decision.to_json()`.
 
-rego-cpp costs about a millisecond a decision, so generated requests are decided in batches
-(one query each) by two worker processes.
+rego-cpp costs about a millisecond a decision, so requests are decided in batches (one query
+each) by two fresh worker processes (see rego_runner for why never in the test process).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ from studio.export.rego_input import RegoInputError, dumps, rego_input
 from studio.generate import RequestGenerator
 from studio.request import Request
 from tests.conftest import NOW
-from tests.export.rego_runner import RegoRunner, decide_in_worker
+from tests.export.rego_runner import decide_isolated
 
 GENERATED = 10_000
 WORKERS = 2
@@ -40,7 +39,9 @@ def _compare(expected: list[dict[str, Any]], got: list[Any], ids: list[str]) -> 
 def test_rego_decides_every_conformance_vector_as_recorded(sample_bundle: tuple[StackDocument, Bundle]) -> None:
     _, bundle = sample_bundle
     vectors = json.loads(bundle.files[layout.VECTORS])["vectors"]
-    got = RegoRunner.from_files(bundle.files).decide([dumps(v["input"]) for v in vectors])
+    policy = bundle.files[layout.OPA_POLICY].decode("utf-8")
+    data = json.dumps(json.loads(bundle.files[layout.OPA_DATA]), ensure_ascii=False)
+    got = decide_isolated(policy, data, [dumps(v["input"]) for v in vectors], workers=1)
     assert _compare([v["decision"] for v in vectors], got, [v["id"] for v in vectors]) == []
 
 
@@ -52,15 +53,7 @@ def test_rego_decides_10000_generated_requests_as_the_engine(sample_bundle: tupl
     inputs = [loaded.rego_input.json(request) for request in requests]
     policy = bundle.files[layout.OPA_POLICY].decode("utf-8")
     data = json.dumps(json.loads(bundle.files[layout.OPA_DATA]), ensure_ascii=False)
-    share = -(-len(inputs) // WORKERS)
-    with ProcessPoolExecutor(WORKERS) as pool:
-        parts = pool.map(
-            decide_in_worker,
-            [policy] * WORKERS,
-            [data] * WORKERS,
-            [inputs[i : i + share] for i in range(0, len(inputs), share)],
-        )
-        got = [decision for part in parts for decision in part]
+    got = decide_isolated(policy, data, inputs, workers=WORKERS)
     problems = _compare(expected, got, [f"generated/{i}" for i in range(len(requests))])
     assert problems == [], problems[:10]
     verdicts = Counter(decision["verdict"] for decision in expected)
