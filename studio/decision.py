@@ -140,27 +140,34 @@ class Reason:
     """For a flag: how to say it when the action is stopped anyway (no one needs to review it)."""
 
 
-_REASON_ORDER = {
-    ReasonKind.REFUSAL: 0,
-    ReasonKind.STOP: 1,
-    ReasonKind.FLAG: 2,
-    ReasonKind.DUTY: 3,
-    ReasonKind.ALLOW: 4,
-    ReasonKind.DEFAULT: 5,
+_KIND_ORDER = (
+    ReasonKind.REFUSAL,
+    ReasonKind.STOP,
+    ReasonKind.FLAG,
+    ReasonKind.DUTY,
+    ReasonKind.ALLOW,
+    ReasonKind.DEFAULT,
+)
+REASON_RANK: dict[tuple[ReasonKind, Verdict], int] = {
+    (kind, verdict): (2 - verdict.severity) * len(_KIND_ORDER) + _KIND_ORDER.index(kind)
+    for kind in ReasonKind
+    for verdict in Verdict
 }
+"""Reading order of reasons: what asks for the most severe verdict first, then by kind
+(stop, flag, duties, permissions, the default). Sorting by it is stable, so rule ids stay in order."""
+
+
+def worded(reason: Reason, verdict: Verdict) -> Reason:
+    """The reason as the decision says it: a flag in a stopped decision no longer matters."""
+    if verdict is Verdict.STOP and reason.when_stopped:
+        return Reason(reason.kind, reason.verdict, reason.when_stopped, reason.rule_id)
+    return reason
 
 
 def ordered(reasons: list[Reason], verdict: Verdict) -> tuple[Reason, ...]:
-    """Reasons in reading order: what decided the verdict first (stable: rule ids stay in order).
-
-    When the verdict is stop, a flag that also applied is worded as one that no longer matters."""
-    if verdict is Verdict.STOP:
-        reasons = [_stopped(reason) if reason.when_stopped else reason for reason in reasons]
-    return tuple(sorted(reasons, key=lambda reason: (-reason.verdict.severity, _REASON_ORDER[reason.kind])))
-
-
-def _stopped(reason: Reason) -> Reason:
-    return Reason(reason.kind, reason.verdict, reason.when_stopped, reason.rule_id)
+    """Reasons in reading order (`REASON_RANK`), worded for a decision with this verdict."""
+    ranked = sorted(reasons, key=lambda reason: REASON_RANK[(reason.kind, reason.verdict)])
+    return tuple(worded(reason, verdict) for reason in ranked)
 
 
 @dataclass(frozen=True, slots=True)

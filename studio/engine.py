@@ -18,11 +18,9 @@ Semantics (docs/semantics.md has the full text):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
-from random import Random
-from threading import Lock
 from typing import Any
 
 from studio.cel.ast import Binary, Comprehension, Ident, Node, Operator, Quantifier, Select
@@ -30,6 +28,7 @@ from studio.cel.compile import Compiled, compile_condition, comprehension_depth,
 from studio.cel.parse import parse
 from studio.condition import text_of, to_tree
 from studio.decision import (
+    REASON_RANK,
     Decision,
     DefaultApplied,
     Effect,
@@ -38,7 +37,7 @@ from studio.decision import (
     Reason,
     ReasonKind,
     Verdict,
-    ordered,
+    worded,
 )
 from studio.errors import StackInvalidError
 from studio.request import Request
@@ -254,7 +253,7 @@ class Policy:
                 over_limit_stop = True
             fired.append(_fired(compiled, Effect.OVER_LIMIT, outcome, compiled.flag_routes, exceeded))
             reason = _over_limit_reason(compiled, outcome, exceeded)
-            notes.append((_RANKS.get((reason.kind, reason.verdict), 0), reason, _Wordings(reason)))
+            notes.append(_note(reason))
         return _combine(
             cell,
             fired,
@@ -314,141 +313,28 @@ def _combine(
     else:
         verdict = Verdict.GO
     routes = tuple(dict.fromkeys(must_routes + permission_routes)) if verdict is Verdict.FLAG else ()
-    return _new_decision(verdict, routes, tuple(obligations), tuple(fired), default, _in_order(notes, verdict))
+    return Decision(verdict, routes, tuple(obligations), tuple(fired), default, reasons=_in_order(notes, verdict))
 
 
-_DECISION_FIELDS = ("verdict", "routes", "obligations", "fired", "default", "refusal", "reasons")
-
-
-def _decision_maker() -> Callable[..., Decision]:
-    """`Decision(verdict, routes, obligations, fired, default, reasons=reasons)`, made faster.
-
-    A frozen dataclass's `__init__` sets each field with `object.__setattr__` by name; setting
-    the slots directly makes the same object in about half the time. Used only while Decision
-    is a slotted dataclass with exactly these fields and no `__post_init__`; otherwise this is
-    the constructor itself.
-    """
-    slots = Decision.__dict__.get("__slots__", ())
-    plain = tuple(field.name for field in fields(Decision)) == _DECISION_FIELDS and set(slots) == set(_DECISION_FIELDS)
-    if not plain or hasattr(Decision, "__post_init__"):
-
-        def construct(
-            verdict: Verdict,
-            routes: tuple[str, ...],
-            obligations: tuple[Obligation, ...],
-            fired: tuple[FiredRule, ...],
-            default: DefaultApplied | None,
-            reasons: tuple[Reason, ...],
-        ) -> Decision:
-            return Decision(verdict, routes, obligations, fired, default, reasons=reasons)
-
-        return construct
-    new = object.__new__
-    verdict_, routes_, obligations_, fired_, default_, refusal_, reasons_ = (
-        Decision.__dict__[name].__set__ for name in _DECISION_FIELDS
-    )
-
-    def make(
-        verdict: Verdict,
-        routes: tuple[str, ...],
-        obligations: tuple[Obligation, ...],
-        fired: tuple[FiredRule, ...],
-        default: DefaultApplied | None,
-        reasons: tuple[Reason, ...],
-    ) -> Decision:
-        decision = new(Decision)
-        verdict_(decision, verdict)
-        routes_(decision, routes)
-        obligations_(decision, obligations)
-        fired_(decision, fired)
-        default_(decision, default)
-        refusal_(decision, "")
-        reasons_(decision, reasons)
-        return decision
-
-    return make
-
-
-_new_decision = _decision_maker()
-
-
-_Note = tuple[int, Reason, "tuple[Reason, Reason, Reason] | _Wordings"]
-"""A reason on its way into a decision: (its rank in reading order, the reason, and how
-`decision.ordered` words it in a go, a flag and a stop decision)."""
-_WORDING = {Verdict.GO: 0, Verdict.FLAG: 1, Verdict.STOP: 2}
-_RANKS: dict[tuple[ReasonKind, Verdict], int] = {}
-"""(kind, verdict) -> rank: `decision.ordered` sorts reasons by it, stably (see `_learn_order`)."""
-_FAST_ORDER: list[bool] = []
-"""[True] once `_learn_order` has found that ranks and wordings reproduce `ordered` exactly."""
-_LEARNING = Lock()
+_Note = tuple[int, Reason, Reason]
+"""A reason on its way into a decision: its rank in reading order (`decision.REASON_RANK`),
+and its wording in a decision that goes or flags, and in one that stops (see `decision.worded`).
+Prepared when compiling, so ordering the reasons of a decision is one small stable sort."""
 
 
 def _note(reason: Reason) -> _Note:
-    """A reason with its rank and its wordings, prepared when compiling (off the hot path)."""
-    wordings = tuple(ordered([reason], verdict)[0] for verdict in _WORDING)
-    return (_RANKS.get((reason.kind, reason.verdict), 0), reason, wordings)  # type: ignore[return-value]
+    return (REASON_RANK[(reason.kind, reason.verdict)], reason, worded(reason, Verdict.STOP))
 
 
 def _in_order(notes: list[_Note], verdict: Verdict) -> tuple[Reason, ...]:
-    """`ordered([reason for each note], verdict)`, from the ranks and wordings prepared in advance."""
-    if _FAST_ORDER[0]:
-        return _by_rank(notes, verdict)
-    return ordered([note[1] for note in notes], verdict)  # the plain way, if _learn_order found it differs
-
-
-def _by_rank(notes: list[_Note], verdict: Verdict) -> tuple[Reason, ...]:
+    """`decision.ordered` of the notes' reasons, from what was prepared in advance."""
     if len(notes) > 1:
         notes.sort(key=_RANK)  # stable, like ordered()
-    return tuple(map(_WORDED[verdict], map(_WORDINGS, notes)))
+    wording = _STOPPED if verdict is Verdict.STOP else _AS_USUAL
+    return tuple(map(wording, notes))
 
 
-_RANK, _WORDINGS = itemgetter(0), itemgetter(2)
-_WORDED = {verdict: itemgetter(index) for verdict, index in _WORDING.items()}
-
-
-class _Wordings:
-    """The wordings of a reason made while deciding (beyond a limit), asked of `ordered` when needed."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: Reason) -> None:
-        self.reason = reason
-
-    def __getitem__(self, index: int) -> Reason:
-        verdict = next(verdict for verdict, at in _WORDING.items() if at == index)
-        return ordered([self.reason], verdict)[0]
-
-
-def _learn_order() -> None:
-    """Learn how `decision.ordered` ranks reasons by asking it, and check that ranks and
-    per-reason wordings reproduce it on many lists; if they don't, `_in_order` calls it."""
-    with _LEARNING:
-        if _FAST_ORDER:
-            return
-        probes = [
-            Reason(kind, verdict, f"{kind.value} {verdict.value}", "r", f"{kind.value} {verdict.value} (stopped)")
-            for kind in ReasonKind
-            for verdict in Verdict
-        ]
-        for probe in probes:
-            before = sum(
-                1
-                for other in probes
-                if other is not probe
-                and ordered([probe, other], Verdict.GO)[0].text == other.text
-                and ordered([other, probe], Verdict.GO)[0].text == other.text
-            )
-            _RANKS[(probe.kind, probe.verdict)] = before
-        rng = Random(0)
-        agree = True
-        for _ in range(120):
-            sample = [rng.choice(probes) for _ in range(rng.randint(0, 9))]
-            verdict = rng.choice(list(Verdict))
-            notes = [_note(reason) for reason in sample]
-            if repr(_by_rank(notes, verdict)) != repr(ordered(list(sample), verdict)):
-                agree = False
-                break
-        _FAST_ORDER[:] = [agree]
+_RANK, _AS_USUAL, _STOPPED = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _fired(
@@ -566,7 +452,6 @@ def _plans(
     a specialisation when the fields a rule reads have the same values. The decisions are the
     same as evaluating every rule of `cell.rules`; only work whose outcome is known is skipped.
     """
-    _learn_order()
     uses = {rule_id: _agent_action_fields(rule) for rule_id, rule in rules.items()}
     reach = {rule_id: _history_reach(rule) for rule_id, rule in rules.items()}
     notes: dict[int, _Note] = {}  # by id of CompiledRule: cells share them

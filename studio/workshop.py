@@ -359,7 +359,7 @@ class Workshop:
         self.decision(customer, agent, action)
         if params is None and at is None:
             return grid.request(customer, Column(agent, action))
-        return sample_request(stack, customer, agent, action, params or {}, grid.at if at is None else at)
+        return sample_request(stack, customer, agent, action, params or {}, grid.at if at is None else at, now=grid.at)
 
     def explain(
         self, customer: str, agent: str, action: str, params: Mapping[str, Any] | None = None, at: int | None = None

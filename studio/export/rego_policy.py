@@ -27,7 +27,7 @@ from studio.cel.ast import Literal, Node
 from studio.cel.parse import parse
 from studio.cel.printer import to_cel
 from studio.condition import leaves, to_tree
-from studio.decision import Effect, Reason, ReasonKind, Verdict
+from studio.decision import REASON_RANK, Effect, Reason, Verdict
 from studio.engine import Cell, CompiledRule, Policy, _fired, _over_limit_reason
 from studio.environment import base_environment, rule_environment
 from studio.errors import Issue
@@ -40,14 +40,6 @@ DATA_PATH = ("studio", "stack")
 QUERY = "data.studio.policy.decision"
 BATCH_QUERY = "data.studio.policy.decisions"
 
-_REASON_ORDER = {
-    ReasonKind.REFUSAL: 0,
-    ReasonKind.STOP: 1,
-    ReasonKind.FLAG: 2,
-    ReasonKind.DUTY: 3,
-    ReasonKind.ALLOW: 4,
-    ReasonKind.DEFAULT: 5,
-}
 _SENTINEL = "\x00"
 
 
@@ -204,8 +196,12 @@ def _reason_entry(reason: Reason) -> list[Any]:
 
 
 def _rank(reason: Reason) -> int:
-    """The reason's place in reading order (`decision.ordered`): decisive verdicts first, then kind."""
-    return (2 - reason.verdict.severity) * 10 + _REASON_ORDER[reason.kind]
+    """The reason's place in reading order (`decision.REASON_RANK`): decisive verdicts first, then kind.
+
+    Offset to three digits: rego-cpp sorts numbers as if they were text (`sort([15, 8])` gives
+    `[15, 8]`), so every sort key has the same number of digits, where text order and number
+    order agree, in rego-cpp and in OPA alike."""
+    return 100 + REASON_RANK[(reason.kind, reason.verdict)]
 
 
 _PRELUDE = """\
@@ -257,8 +253,8 @@ _decide(cell, r) := d if {
 	permission := _permission(cell, count(allowed), count(over_flag), count(over), over_routes)
 	verdict := _verdict(count(stops), count(must_routes), permission.verdict)
 	stopped := verdict == "stop"
-	keyed := [k | some i; f := fired[i]; k := _reason(f, i, stopped)]
-	defaulted := [k | some r in permission.reasons; k := [r[0], 1000000, _pick(r[1], r[2], stopped)]]
+	keyed := [k | some i; f := fired[i]; k := _reason(f, 100000 + i, stopped)]
+	defaulted := [k | some r in permission.reasons; k := [r[0], 999999, _pick(r[1], r[2], stopped)]]
 	reasons := sort(array.concat(keyed, defaulted))
 	d := {
 		"verdict": verdict,
@@ -280,6 +276,7 @@ _fired_json(f) := f.entry.fired if {
 } else := object.union(f.entry.over_fired, {"exceeded": f.exceeded})
 
 # A reason: [rank, index, text]; sorting these gives the engine's reading order (stable by index).
+# Ranks have three digits and indexes six (see _rank in rego_policy.py): rego-cpp sorts numbers as text.
 _reason(f, i, stopped) := [r[0], i, _pick(r[1], r[2], stopped)] if {
 	count(f.exceeded) == 0
 	r := f.entry.reason

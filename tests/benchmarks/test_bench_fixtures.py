@@ -19,7 +19,6 @@ import pytest
 from benchmarks.cedar_peer import CedarPeer
 from benchmarks.generate_stack import generate_stack, main
 from benchmarks.request_maker import NOW, make_requests
-from studio import engine
 from studio.cel.ast import Comprehension, Quantifier
 from studio.condition import leaves, to_tree
 from studio.decision import Decision, Effect, FiredRule, Obligation, Reason, Verdict, ordered
@@ -211,16 +210,6 @@ def test_the_optimised_engine_decides_as_a_plain_evaluation(which: str, generate
     requests.append(Request("nobody", stack.actions[0].id, {}, {"id": "c"}, (), NOW))
     for request in requests:
         assert _whole(policy.decide(request)) == _whole(_plain_decide(policy, request))
-
-
-def test_decisions_are_the_same_when_the_engine_asks_decision_ordered_itself(
-    generated: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    policy = compile_policy(generated)
-    requests = make_requests(generated, 200, seed=8)
-    fast = [_whole(policy.decide(request)) for request in requests]
-    monkeypatch.setattr(engine, "_FAST_ORDER", [False])
-    assert [_whole(policy.decide(request)) for request in requests] == fast
 
 
 # -- the script ---------------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from studio.document import StackDocument
-from studio.export import Bundle, layout, load_bundle
+from studio.export import Bundle, build_bundle, layout, load_bundle
 from studio.export.rego_input import RegoInputError, dumps, rego_input
 from studio.generate import RequestGenerator
 from studio.request import Request
-from tests.conftest import NOW
+from tests.conftest import NOW, tiny
 from tests.export.rego_runner import decide_isolated
 
 GENERATED = 10_000
@@ -78,3 +78,23 @@ def test_the_input_refuses_what_rego_would_read_differently() -> None:
         "customer.name: 'say \"hi\"' has a quote, backslash or control character",
     ]
     assert rego_input(Request("a", "b", {"x": 10.5}, {"id": "c", "name": 'say "hi"'}, (), NOW))["params"] == {"x": 10.5}
+
+
+def test_many_reasons_of_one_rank_keep_the_engines_order_in_rego() -> None:
+    """Twelve never rules firing together: their reasons tie on rank and keep rule-id order.
+    (rego-cpp sorts numbers as text, so ranks and indexes are padded to a fixed width.)"""
+    nevers = "".join(
+        f"- {{id: n{index:02d}, kind: never, owner: sales, rationale: reason {index}, actions: [send_email]}}\n"
+        for index in range(1, 13)
+    )
+    customers = "customers:\n  - {id: c1, attributes: {arr: 5, stage: pipeline}}\n"
+    document = tiny(nevers, customers)
+    bundle = build_bundle(document)
+    vectors = [v for v in json.loads(bundle.files[layout.VECTORS])["vectors"] if v["input"]["action"] == "send_email"]
+    policy = bundle.files[layout.OPA_POLICY].decode("utf-8")
+    data = json.dumps(json.loads(bundle.files[layout.OPA_DATA]), ensure_ascii=False)
+    got = decide_isolated(policy, data, [dumps(v["input"]) for v in vectors], workers=1)
+    assert _compare([v["decision"] for v in vectors], got, [v["id"] for v in vectors]) == []
+    assert [reason.split(":")[0] for reason in got[0]["reasons"][:12]] == [
+        f"Stopped by n{i:02d} (Sales)" for i in range(1, 13)
+    ]
