@@ -37,8 +37,11 @@ def test_every_flip_of_every_sample_decision_gives_the_verdict_it_promises(path:
     assert flipped > len(grid.customers)  # the search finds something for most rows
 
 
+BIG_DISCOUNT = {"discount_pct": 15, "acv_impact_usd": 30000}
+
+
 def test_fired_rules_read_in_business_words_with_the_limit_asked(b2b: Workshop) -> None:
-    explanation = b2b.explain("birch-health", "ai-sdr-agent", "offer_discount")
+    explanation = b2b.explain("birch-health", "ai-sdr-agent", "offer_discount", params=BIG_DISCOUNT)
     assert explanation.headline == "flag → Deal desk (Sales)"
     [line] = explanation.rules
     assert line.words.startswith("Sales' may rule B3-sdr-discounts is over its limits, to Deal desk (Sales)")
@@ -57,7 +60,7 @@ def test_a_parameter_flip_names_the_threshold(b2b: Workshop) -> None:
 
 
 def test_two_parameters_together_when_neither_alone_is_enough(b2b: Workshop) -> None:
-    explanation = b2b.explain("birch-health", "ai-sdr-agent", "offer_discount")
+    explanation = b2b.explain("birch-health", "ai-sdr-agent", "offer_discount", params=BIG_DISCOUNT)
     flip = next(f for f in explanation.flips if f.verdict is Verdict.GO)
     assert (
         flip.words == "go if the discount is at most 10% (now 15%) and the ACV impact is at most $20,000 (now $30,000)"

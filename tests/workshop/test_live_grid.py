@@ -14,7 +14,7 @@ DISCOUNT = Column("ai-sdr-agent", "offer_discount")
 
 def test_a_limit_edit_decides_only_the_cells_its_rule_binds(workshop: Workshop) -> None:
     change = workshop.apply(
-        partial(edits.set_limit, rule_id="B3-sdr-discounts", index=1, text="params.acv_impact_usd <= 40000")
+        partial(edits.set_limit, rule_id="B3-sdr-discounts", index=0, text="params.discount_pct <= 20")
     )
     assert 0 < change.delta.decided <= 9  # one column of nine customers, at most
     assert {column for _, column in change.delta.changed} == {DISCOUNT}
