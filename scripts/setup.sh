@@ -16,10 +16,11 @@ ensure_venv() {
   # A stamp per extras set and pyproject content: re-install only when something changed.
   local stamp="$VENV/.installed-$(echo "$extras" | tr ',' '-')"
   local digest
-  digest="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  digest="$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "• installing coordination-studio[$extras] (first run takes a minute or two)"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$ROOT[$extras]"
+    # constraints.txt pins every package to the versions the suite is tested with.
+    "$VENV/bin/pip" install -q --disable-pip-version-check -c "$ROOT/constraints.txt" -e "$ROOT[$extras]"
     echo "$digest" > "$stamp"
   fi
 }
