@@ -24,7 +24,7 @@ from ruamel.yaml import resolver as ruamel_resolver
 from ruamel.yaml.comments import CommentedMap, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from studio.errors import Issue, Problem, SaveConflictError, StackFileError, StackInvalidError
+from studio.errors import Issue, Problem, SaveConflictError, StackFileError, StackInvalidError, StudioError
 from studio.locate import locate, pydantic_issues
 from studio.stack import Stack
 from studio.tree_patch import patch
@@ -146,25 +146,35 @@ def guess_indent(text: str) -> tuple[int, int, int]:
 
 def load_file(path: Path) -> StackDocument:
     """Read and validate a stack file; StackFileError or StackInvalidError with locations."""
+    text, digest = read_text_file(path, kind="a stack file")
+    return load_text(text, source=str(path), path=path, digest=digest)
+
+
+def read_text_file(path: Path, *, kind: str, error: type[StudioError] = StackFileError) -> tuple[str, str]:
+    """The UTF-8 text of a hand-kept file and the SHA-256 of its bytes.
+
+    Refuses, as `error` with a location where there is one: a missing file, a folder, a file
+    over MAX_FILE_BYTES, and bytes that aren't UTF-8. `kind` names the file in messages."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise StackFileError(f"{path} is {size:,} bytes; a stack file may be at most {MAX_FILE_BYTES:,}.")
+            raise error(f"{path} is {size:,} bytes; {kind} may be at most {MAX_FILE_BYTES:,}.")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise StackFileError(f"{path}: no such file") from None
+        raise error(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise StackFileError(f"{path} is a folder, not a stack file") from None
-    except OSError as error:
-        raise StackFileError(f"Can't read {path}: {error.strerror}") from None
+        raise error(f"{path} is a folder, not {kind}") from None
+    except OSError as failure:
+        raise error(f"Can't read {path}: {failure.strerror}") from None
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        problem = Problem("the file isn't UTF-8 text", str(path), line, column)
-        raise StackFileError(f"{path} isn't UTF-8 text", [problem]) from None
-    return load_text(text, source=str(path), path=path, digest=hashlib.sha256(data).hexdigest())
+    except UnicodeDecodeError as failure:
+        line = data[: failure.start].count(b"\n") + 1
+        column = failure.start - (data.rfind(b"\n", 0, failure.start) + 1) + 1
+        raise error(
+            f"{path} isn't UTF-8 text", [Problem("the file isn't UTF-8 text", str(path), line, column)]
+        ) from None
+    return text, hashlib.sha256(data).hexdigest()
 
 
 def load_text(text: str, *, source: str = "<text>", path: Path | None = None, digest: str = "") -> StackDocument:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap
 
-from studio.document import MAX_FILE_BYTES, load_file, parse_yaml
+from studio.document import load_file, parse_yaml, read_text_file
 from studio.engine import Policy, compile_policy
 from studio.errors import Issue, Problem, StackFileError, StackInvalidError, StudioError
 from studio.locate import locate, pydantic_issues
@@ -173,25 +173,7 @@ def _declares_suite_format(path: Path) -> bool:
 
 def read_suite(path: Path) -> SuiteDocument:
     """Read a tests file's structure (without its stack); StudioError with locations."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SuiteFileError(f"{path} is {size:,} bytes; a tests file may be at most {MAX_FILE_BYTES:,}.")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SuiteFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SuiteFileError(f"{path} is a folder, not a tests file") from None
-    except OSError as error:
-        raise SuiteFileError(f"Can't read {path}: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise SuiteFileError(
-            f"{path} isn't UTF-8 text", [Problem("the file isn't UTF-8 text", str(path), line, column)]
-        ) from None
+    text, _ = read_text_file(path, kind="a tests file", error=SuiteFileError)
     return read_suite_text(text, source=str(path), path=path)
 
 
