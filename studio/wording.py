@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.cel.ast import Binary, Call, Ident, Literal, Node, Operator, Select, Unary
+from studio.cel.ast import MIRRORED, Binary, Call, Ident, Literal, Node, Operator, Select, Unary
 from studio.clock import MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, describe_duration, from_micros, zone
 from studio.stack import AgentKind, Stack
 
 _ACRONYMS = {"arr", "acv", "mrr", "sla", "nps", "id", "ltv", "kyc", "aml", "apr"}
 _UNITS = {"pct": "%", "usd": "$", "eur": "€", "gbp": "£", "days": " days", "hours": " hours"}
-_FLIPPED = {
-    Operator.LT: Operator.GT,
-    Operator.LE: Operator.GE,
-    Operator.GT: Operator.LT,
-    Operator.GE: Operator.LE,
-    Operator.EQ: Operator.EQ,
-    Operator.NE: Operator.NE,
-}
 _OPERATOR_WORDS = {
     Operator.LT: "below",
     Operator.LE: "at most",
@@ -142,11 +134,11 @@ class Comparison:
 
 def comparison(node: Node) -> Comparison | None:
     """The threshold a node states, if it is one (see `Comparison`)."""
-    if not isinstance(node, Binary) or node.op not in _FLIPPED:
+    if not isinstance(node, Binary) or node.op not in MIRRORED:
         return None
     subject, op, literal = node.left, node.op, node.right
     if _number_of(subject) is not None:
-        subject, op, literal = node.right, _FLIPPED[node.op], node.left
+        subject, op, literal = node.right, MIRRORED[node.op], node.left
     value = _number_of(literal)
     path = dotted(subject)
     if value is None or path is None:

@@ -122,6 +122,15 @@ class Operator(StrEnum):
 
 COMPARISONS = frozenset({Operator.EQ, Operator.NE, Operator.LT, Operator.LE, Operator.GT, Operator.GE})
 ORDERINGS = frozenset({Operator.LT, Operator.LE, Operator.GT, Operator.GE})
+MIRRORED = {
+    Operator.LT: Operator.GT,
+    Operator.LE: Operator.GE,
+    Operator.GT: Operator.LT,
+    Operator.GE: Operator.LE,
+    Operator.EQ: Operator.EQ,
+    Operator.NE: Operator.NE,
+}
+"""The comparison read from the other side: `a < b` is `b > a`."""
 
 
 @dataclass(frozen=True, slots=True)
