@@ -41,6 +41,11 @@ def number(value: float) -> str:
     return f"{value:,.6g}"
 
 
+def rate(per_day: float) -> str:
+    """A mean a day to one decimal: `2.5`, `30`; a small share is `<0.1`, never a misleading 0."""
+    return "<0.1" if 0 < per_day < 0.05 else number(round(per_day, 1))
+
+
 def amount(name: str, value: Any) -> str:
     """A value in its unit, as the field's name implies: `15%`, `$30,000`, `7 days`, `premium`."""
     if isinstance(value, bool):

@@ -335,9 +335,10 @@ class SparkSession:
         return render(query, "spark")
 
     def materialize(self, name: str, query: exp.Expression, *, progress: Progress | None = None) -> None:
-        # Cached, not computed here: the first query that reads it computes and keeps it, so a
-        # table costs one job less (jobs, not rows, are what a small backtest on Spark waits for).
-        frame = self.spark.sql(self._sql(query)).cache()
+        # Computed here and its lineage cut (a local checkpoint): the queries that read it then
+        # plan against plain rows. A lazily cached plan read several ways in one query (the
+        # summary's facts) trips Spark's adaptive planner (INTERNAL_ERROR_ATTRIBUTE_NOT_FOUND).
+        frame = self.spark.sql(self._sql(query)).localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
         previous = self.frames.get(name)
         self.frames[name] = frame

@@ -3,11 +3,12 @@ against its review capacity; the rules that fire most, with example customers; w
 would have stopped.
 
 `summarise()` asks the engine (DuckDB or Spark, the same query trees) two questions: the
-decisions grouped by everything the summary reads (day, agent, action, verdict, routes, rule
-ids...: a few thousand groups however many proposals there are), and the first stopped
-proposals. Everything else is counted from the groups here, so a Spark run pays for two jobs,
-not one per table. The result, `Summary`, is plain data: `to_json()` for the CLI and files,
-`chart_tables()` for the browser studio (long-form records, one table per chart).
+summary's facts (`facts.py`: the decisions grouped four narrow ways, the comma-separated lists
+unfolded by joining the groups with the ids they can hold; a few hundred rows however many
+proposals there are), and the first stopped proposals. Here the facts are only put in order,
+so a Spark run pays for two jobs, not one per table. The result, `Summary`, is plain data:
+`to_json()` for the CLI and files, `chart_tables()` for the browser studio (long-form records,
+one table per chart).
 
 A flag routed to a human queue counts against the queue's team; a flag routed to two targets
 of one team counts once for it. Days run midnight to midnight in the stack's time zone, and
@@ -25,25 +26,11 @@ from sqlglot import exp
 
 from studio.backtest.compile_sql import CompiledPolicy, Uncompiled
 from studio.backtest.engines import Session
+from studio.backtest.facts import DECISIONS, Fact, facts, team_of_route
 from studio.backtest.sql import column, string, table
 from studio.clock import iso
-from studio.stack import AgentKind, Stack
-
-DECISIONS = "bt_decisions"
-GROUPED = (
-    "day",
-    "agent",
-    "action",
-    "team",
-    "verdict",
-    "routes",
-    "fired",
-    "over_limit",
-    "decisive",
-    "refusal",
-    "default_applied",
-)
-"""The decisions' columns the summary reads; grouped by these, with a count and two customer ids."""
+from studio.revision import revision
+from studio.stack import Stack
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +131,8 @@ class Summary:
     """Proposals decided one by one by the core engine (cells of uncompiled rules)."""
     notes: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    revision: str = ""
+    """The stack's revision (`studio.revision.revision`) the backtest decided with."""
 
     def to_json(self) -> dict[str, Any]:
         """The summary as JSON data (what `--json` prints and summary.json holds)."""
@@ -152,6 +141,14 @@ class Summary:
             data[key] = [{**row, "total": row["go"] + row["flag"] + row["stop"]} for row in data[key]]
         data["uncompiled"] = [asdict(u) for u in self.uncompiled]
         return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Summary:
+        """The summary `to_json()` gave (summary.json read back); pydantic's ValidationError
+        naming the field when the data isn't one."""
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(cls).validate_python(data)
 
     def chart_tables(self) -> dict[str, list[dict[str, Any]]]:
         """Long-form tables, one per chart (verdict mix, flags per day against capacity, ...)."""
@@ -176,89 +173,17 @@ def _day_text(day: int) -> str:
     return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
 
 
-def _ids(text: Any) -> list[str]:
-    return [item for item in str(text or "").split(",") if item]
-
-
-def team_of_route(stack: Stack) -> dict[str, str]:
-    """Each route target's reviewing team: a team itself, or a human queue's team."""
-    targets = {team.id: team.id for team in stack.teams}
-    for agent in stack.agents:
-        if agent.kind is AgentKind.HUMAN_QUEUE:
-            targets[agent.id] = agent.team
-    return targets
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """Decisions alike in everything the summary reads."""
-
-    day: int
-    agent: str
-    action: str
-    team: str
-    verdict: str
-    routes: list[str]
-    fired: list[str]
-    over_limit: list[str]
-    decisive: list[str]
-    refusal: str
-    default_applied: bool
-    count: int
-    first: str
-    last: str
-
-
-def _groups(session: Session) -> list[_Group]:
-    query = (
-        exp.select(
-            *[column(name) for name in GROUPED],
-            exp.Count(this=exp.Star()),
-            exp.Min(this=column("cid")),
-            exp.Max(this=column("cid")),
-        )
-        .from_(table(DECISIONS))
-        .group_by(*[column(name) for name in GROUPED])
-    )
-    groups = []
-    for row in session.rows(query):
-        day, agent, action, team, verdict, routes, fired, over, decisive, refusal, default, count, first, last = row
-        groups.append(
-            _Group(
-                int(day),
-                str(agent),
-                str(action),
-                str(team),
-                str(verdict),
-                _ids(routes),
-                _ids(fired),
-                _ids(over),
-                _ids(decisive),
-                str(refusal or ""),
-                bool(default),
-                int(count),
-                str(first),
-                str(last),
-            )
-        )
-    return groups
-
-
-def _by(groups: list[_Group], key: str) -> tuple[VerdictCounts, ...]:
+def _by(rows: list[Fact], key: str) -> tuple[VerdictCounts, ...]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for group in groups:
-        counts[getattr(group, key)][group.verdict] += group.count
+    for row in rows:
+        counts[str(getattr(row, key) or "")][str(row.d)] += row.n
     return tuple(VerdictCounts(k, c["go"], c["flag"], c["stop"]) for k, c in sorted(counts.items()))
 
 
-def _flags(groups: list[_Group], stack: Stack, days: list[int]) -> tuple[tuple[FlagDay, ...], tuple[TeamLoad, ...]]:
+def _flags(
+    per_day: Counter[tuple[int, str]], stack: Stack, days: list[int]
+) -> tuple[tuple[FlagDay, ...], tuple[TeamLoad, ...]]:
     """Flags per day per team (a flag counts once per team it reaches), against capacity."""
-    routes = team_of_route(stack)
-    per_day: Counter[tuple[int, str]] = Counter()
-    for group in groups:
-        if group.verdict == "flag":
-            for reached in {routes[target] for target in group.routes if target in routes}:
-                per_day[(group.day, reached)] += group.count
     flag_days: list[FlagDay] = []
     loads: list[TeamLoad] = []
     for team in stack.teams if days else []:
@@ -287,60 +212,26 @@ def _flags(groups: list[_Group], stack: Stack, days: list[int]) -> tuple[tuple[F
     return tuple(flag_days), tuple(loads)
 
 
-def _rules(groups: list[_Group], stack: Stack) -> tuple[RuleFiring, ...]:
+def _rules(by_fact: dict[str, dict[str, Fact]], stack: Stack) -> tuple[RuleFiring, ...]:
     """Per rule: fired, decisive and over-limit counts, and the first and last customer it fired on."""
-    fired: Counter[str] = Counter()
-    decisive: Counter[str] = Counter()
-    over: Counter[str] = Counter()
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    for group in groups:
-        for rule in group.fired:
-            fired[rule] += group.count
-            first[rule] = min(first.get(rule, group.first), group.first)
-            last[rule] = max(last.get(rule, group.last), group.last)
-        for rule in group.decisive:
-            decisive[rule] += group.count
-        for rule in group.over_limit:
-            over[rule] += group.count
-    result = [
-        RuleFiring(
-            rule.id,
-            rule.kind.value,
-            rule.owner,
-            fired[rule.id],
-            decisive[rule.id],
-            over[rule.id],
-            tuple(dict.fromkeys(c for c in (first.get(rule.id), last.get(rule.id)) if c is not None)),
+    fired, decisive, over = by_fact["fired"], by_fact["decisive"], by_fact["over"]
+    result = []
+    for rule in stack.rules:
+        firing = fired.get(rule.id)
+        examples = (firing.lo, firing.hi) if firing is not None else ()
+        result.append(
+            RuleFiring(
+                rule.id,
+                rule.kind.value,
+                rule.owner,
+                firing.n if firing is not None else 0,
+                decisive[rule.id].n if rule.id in decisive else 0,
+                over[rule.id].n if rule.id in over else 0,
+                tuple(dict.fromkeys(str(c) for c in examples if c is not None)),
+            )
         )
-        for rule in stack.rules
-    ]
     result.sort(key=lambda r: (-r.fired, r.rule))
     return tuple(result)
-
-
-def _stopped_by(groups: list[_Group]) -> dict[str, int]:
-    """Stops per decisive rule (`refused` for refusals, `default` for the stack's default)."""
-    counts: Counter[str] = Counter()
-    for group in groups:
-        if group.verdict == "stop":
-            for key in ["refused"] if group.refusal else group.decisive or ["(none)"]:
-                counts[key] += group.count
-    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
-
-
-def _routing(groups: list[_Group]) -> tuple[tuple[tuple[str, str, int], ...], dict[str, int]]:
-    """Flags per (route target, decisive rule), and per route target."""
-    pairs: Counter[tuple[str, str]] = Counter()
-    targets: Counter[str] = Counter()
-    for group in groups:
-        if group.verdict != "flag":
-            continue
-        for target in group.routes:
-            targets[target] += group.count
-            for rule in group.decisive:
-                pairs[(target, rule)] += group.count
-    return tuple((t, r, n) for (t, r), n in sorted(pairs.items())), dict(sorted(targets.items()))
 
 
 def _stopped(session: Session, limit: int) -> tuple[Stopped, ...]:
@@ -367,18 +258,29 @@ def summarise(
     notes: tuple[str, ...] = (),
     examples: int = 10,
 ) -> Summary:
-    """The summary of the decisions table `bt_decisions` in `session` (two queries)."""
+    """The summary of the decisions table `bt_decisions` in `session` (two queries: its facts,
+    and the first stopped proposals)."""
     stack = compiled.stack
-    groups = _groups(session)
+    rows = facts(session, compiled)
+    cells = [row for row in rows if row.fact == "verdict"]
+    by_fact: dict[str, dict[str, Fact]] = defaultdict(dict)
+    for row in rows:
+        if row.fact in ("fired", "over", "decisive", "route") and row.a is not None:
+            by_fact[row.fact][row.a] = row
     verdicts: Counter[str] = Counter()
-    for group in groups:
-        verdicts[group.verdict] += group.count
+    for row in cells:
+        verdicts[str(row.d)] += row.n
     total = sum(verdicts.values())
-    first = min((g.day for g in groups), default=0)
-    last = max((g.day for g in groups), default=0)
+    first = min((row.day0 for row in cells if row.day0 is not None), default=0)
+    last = max((row.day1 for row in cells if row.day1 is not None), default=0)
     days = list(range(first, last + 1)) if total else []
-    flag_days, loads = _flags(groups, stack, days)
-    drivers, by_route = _routing(groups)
+    per_day: Counter[tuple[int, str]] = Counter()
+    for row in rows:
+        if row.fact == "team_day" and row.day0 is not None:
+            per_day[(row.day0, str(row.a))] += row.n
+    flag_days, loads = _flags(per_day, stack, days)
+    stopped_by = {str(row.a): row.n for row in rows if row.fact == "stopped_by" and row.n}
+    drivers = sorted((str(row.a), str(row.b), row.n) for row in rows if row.fact == "driver" and row.n)
     return Summary(
         stack=stack.name,
         engine=session.dialect,
@@ -388,22 +290,33 @@ def summarise(
         first_day=_day_text(first) if total else "",
         last_day=_day_text(last) if total else "",
         verdicts={v: verdicts[v] for v in ("go", "flag", "stop")},
-        refused=sum(g.count for g in groups if g.refusal),
-        default_applied=sum(g.count for g in groups if g.default_applied),
-        by_agent=_by(groups, "agent"),
-        by_action=_by(groups, "action"),
-        by_team=_by(groups, "team"),
+        refused=sum(row.m or 0 for row in cells),
+        default_applied=sum(row.k or 0 for row in cells),
+        by_agent=_by(cells, "a"),
+        by_action=_by(cells, "b"),
+        by_team=_by(cells, "c"),
         flags_per_day=flag_days,
         review_load=loads,
-        top_rules=_rules(groups, stack),
-        stopped_by=_stopped_by(groups),
+        top_rules=_rules(by_fact, stack),
+        stopped_by=dict(sorted(stopped_by.items(), key=lambda pair: (-pair[1], pair[0]))),
         stopped_examples=_stopped(session, examples) if verdicts["stop"] else (),
-        route_drivers=drivers,
-        flags_by_route=by_route,
+        route_drivers=tuple(drivers),
+        flags_by_route={t: row.n for t, row in sorted(by_fact["route"].items()) if row.n},
         uncompiled=compiled.uncompiled,
         engine_decided=engine_decided,
         notes=notes,
+        revision=revision(stack),
     )
 
 
-__all__ = ["DECISIONS", "FlagDay", "RuleFiring", "Stopped", "Summary", "TeamLoad", "VerdictCounts", "summarise"]
+__all__ = [
+    "DECISIONS",
+    "FlagDay",
+    "RuleFiring",
+    "Stopped",
+    "Summary",
+    "TeamLoad",
+    "VerdictCounts",
+    "summarise",
+    "team_of_route",
+]

@@ -106,3 +106,33 @@ def test_show_sql(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "WITH px AS" in out and "COUNT_IF" in out
     code, out, _ = studio(capsys, "backtest", B2B, *EXPORTS, "--show-sql", "--engine", "spark")
     assert code == 0 and "`cell`" in out
+
+
+def test_review_load_from_a_backtests_observed_volumes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`studio load --backtest DIR` reports the load the backtest saw, and says where it comes from."""
+    assert studio(capsys, "backtest", B2B, *EXPORTS, "--out", str(tmp_path))[0] == 0
+    code, out, err = studio(capsys, "load", B2B, "--backtest", str(tmp_path))
+    assert code == 0, err  # a month of 300 proposals is far under every team's capacity
+    assert "Review load observed from 2026-10-01" in out
+    assert "observed volumes: a backtest" in out and "300 proposals" in out and "31 days" in out
+    code, out, _ = studio(capsys, "load", B2B, "--backtest", str(tmp_path / "summary.json"), "--json")
+    report = json.loads(out)
+    assert report["volumes"]["kind"] == "observed" and report["volumes"]["proposals"] == 300
+    assert not report["volumes"]["stack_changed"]
+    declared = json.loads(studio(capsys, "load", B2B, "--json")[1])
+    assert declared["volumes"] == {"kind": "declared"}
+    assert declared["teams"] != report["teams"]
+
+
+def test_review_load_from_a_summary_that_isnt_one_names_the_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = studio(capsys, "load", B2B, "--backtest", str(tmp_path))
+    assert code == 1 and "no such file" in err and "summary.json" in err
+    broken = tmp_path / "summary.json"
+    broken.write_text('{"proposals": 3,\n  "review_load": [}\n')
+    code, _, err = studio(capsys, "load", B2B, "--backtest", str(broken))
+    assert code == 1 and f"{broken}:2:" in err and "Traceback" not in err
+    broken.write_text('{"proposals": "many", "review_load": []}')
+    code, _, err = studio(capsys, "load", B2B, "--backtest", str(broken))
+    assert code == 1 and "proposals" in err and "Traceback" not in err
