@@ -14,10 +14,11 @@ agents, actions, ...) rebuilds the solver.
 from __future__ import annotations
 
 import gc
+import json
 import time
 
 from studio.analysis import conflicts, gaps, ownership, reachability
-from studio.analysis.cells import Layout
+from studio.analysis.cells import CellKey, Layout
 from studio.analysis.coverage import coverage
 from studio.analysis.findings import ordered
 from studio.analysis.prover import HISTORY_CAP, Prover
@@ -48,6 +49,8 @@ class Analyzer:
         self._prover: Prover | None = None
         self._units: dict[tuple[object, ...], object] = {}
         self._examples: dict[tuple[object, ...], tuple[list[tuple[Request, Decision]], set[str]]] = {}
+        self._requests: dict[CellKey, list[Request]] = {}
+        self._names = ""
         self.report = self.update(stack, policy=policy)
 
     def update(self, stack: Stack, *, policy: Policy | None = None) -> Report:
@@ -73,13 +76,17 @@ class Analyzer:
             self._prover.use(stack)
         prover = self._prover
         before = _snapshot(prover)
+        names = _names(stack)
+        renamed = names != self._names  # findings' words name teams, agents, actions, decisions
+        self._names = names
         run = Run(
             stack,
             policy,
             prover,
             Layout.of(stack),
-            previous=self._units if not rebuilt else {},
+            previous=self._units if not (rebuilt or renamed) else {},
             previous_examples=self._examples if not rebuilt else {},
+            previous_requests=self._requests if not rebuilt else {},
         )
         findings = [*reachability.check(run), *conflicts.check(run), *gaps.check(run), *ownership.check(run)]
         findings_sorted = ordered(findings)
@@ -100,6 +107,7 @@ class Analyzer:
         )
         self._units = run.units
         self._examples = run.kept_examples()
+        self._requests = run.kept_requests()
         self.report = Report(
             stack,
             findings_sorted,
@@ -110,6 +118,17 @@ class Analyzer:
             tuple(prover.witnesses.unconfirmed),
         )
         return self.report
+
+
+def _names(stack: Stack) -> str:
+    """The names findings are worded with (a renamed team rewords every finding)."""
+    named = [
+        [(team.id, team.name) for team in stack.teams],
+        [(agent.id, agent.name) for agent in stack.agents],
+        [(action.id, action.name) for action in stack.actions],
+        [(decision.id, decision.name) for decision in stack.decisions],
+    ]
+    return json.dumps(named, default=str)
 
 
 def _snapshot(prover: Prover) -> tuple[int, int, int, float, int, int]:

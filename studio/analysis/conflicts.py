@@ -15,7 +15,7 @@ from functools import partial
 from studio.analysis.cells import Cell, flag_targets
 from studio.analysis.findings import CODES, Finding, Severity, Witness
 from studio.analysis.questions import Words, must_never, overlap_duplicate, overlap_limits, shadowed
-from studio.analysis.run import DecisionTest, Run, fired, owners
+from studio.analysis.run import Bundle, DecisionTest, Run, fired, owners
 from studio.analysis.symbolic import Term, not_, or_
 from studio.analysis.witness import Draft, draft_of
 from studio.decision import Decision, Effect
@@ -46,7 +46,9 @@ def must_never_conflicts(run: Run) -> list[Finding]:
     words = Words(run.layout)
     findings: list[Finding] = []
     for must in (rule for rule in run.stack.rules if rule.kind is RuleKind.MUST):
-        findings += _must_never(run, words, must)
+        cells = [cell for cell in run.layout.rule_cells[must.id] if run.is_live(must, cell)]
+        key = ("must-never-rule", run.fingerprint(must), *(run.cell_key(cell, RuleKind.NEVER) for cell in cells))
+        findings += run.unit(key, partial(_must_never, run, words, must, cells)).findings
     return findings
 
 
@@ -58,22 +60,42 @@ Found = dict[str, tuple[Cell, Draft, tuple[object, ...]]]
 """Never rule id -> where the engine confirmed it fires with the must rule: (cell, request, question key)."""
 
 
-def _must_never(run: Run, words: Words, must: Rule) -> list[Finding]:
+@dataclass(frozen=True, slots=True)
+class _MustCell:
+    """What the check of one must rule in one cell established."""
+
+    found: Found
+    """Never rules confirmed to fire with the must rule here."""
+    cleared: frozenset[str]
+    """Never rules shown not to (no confirmed request)."""
+    met: bool
+    """Some never rule fires with the must rule here."""
+    fingerprints: tuple[tuple[str, str], ...]
+    """The cell's never rules (id, content) it was established for."""
+
+
+def _must_never(run: Run, words: Words, must: Rule, cells: list[Cell]) -> Bundle:
     found: Found = {}
-    cells: list[Cell] = []
-    for cell in run.layout.rule_cells[must.id]:
-        if not run.is_live(must, cell):
-            continue
+    met_cells: list[Cell] = []
+    parts: list[tuple[tuple[object, ...], tuple[object, ...] | None, object]] = []
+    for cell in cells:
         nevers = _nevers(run, cell)
         known = frozenset(never.id for never in nevers if never.id in found)
         key = ("must-never", run.fingerprint(must), run.cell_key(cell, RuleKind.NEVER), known)
-        new, met = run.unit(key, partial(_must_never_cell, run, must, cell, nevers, known))
-        for never_id, where in new.items():
+        shape = ("must-never", run.fingerprint(must), cell.context, tuple(never.id for never in nevers))
+        result = run.unit(
+            key,
+            partial(_must_never_cell, run, must, cell, nevers, known),
+            shape=shape,
+            revise=partial(_must_never_revise, run, must, cell, nevers, known),
+        )
+        parts.append((key, shape, result))
+        for never_id, where in result.found.items():
             found.setdefault(never_id, where)
-        if met:
-            cells.append(cell)
+        if result.met:
+            met_cells.append(cell)
     if not found:
-        return []
+        return Bundle([], tuple(parts))
     nevers_found = [run.layout.rules[never_id] for never_id in sorted(found)]
     first = nevers_found[0]
     cell, draft, question_key = found[first.id]
@@ -82,45 +104,76 @@ def _must_never(run: Run, words: Words, must: Rule) -> list[Finding]:
     title, question = must_never(words, must, nevers_found, cell, targets)
     cross_team = any(never.owner != must.owner for never in nevers_found)
     severity = CODES["conflict.must-never"].severity if targets and cross_team else Severity.INFO
-    return [
-        Finding(
-            "conflict.must-never",
-            severity,
-            title,
-            question,
-            rules=(must.id, *(never.id for never in nevers_found)),
-            teams=owners([must, *nevers_found]),
-            cells=tuple(cell.key for cell in cells),
-            witness=witness,
-        )
-    ]
+    finding = Finding(
+        "conflict.must-never",
+        severity,
+        title,
+        question,
+        rules=(must.id, *(never.id for never in nevers_found)),
+        teams=owners([must, *nevers_found]),
+        cells=tuple(cell.key for cell in met_cells),
+        witness=witness,
+    )
+    return Bundle([finding], tuple(parts))
 
 
-def _must_never_cell(run: Run, must: Rule, cell: Cell, nevers: list[Rule], known: frozenset[str]) -> tuple[Found, bool]:
+def _must_never_cell(run: Run, must: Rule, cell: Cell, nevers: list[Rule], known: frozenset[str]) -> _MustCell:
     """The never rules meeting the must rule in one cell (those in `known` were found in earlier
     cells: only whether one of them meets it here too is asked)."""
-    found: Found = {}
-    met = _harvest(run, must, nevers, cell, found)
-    met = (
-        _batch(run, must, [never for never in nevers if never.id not in found and never.id not in known], cell, found)
-        or met
-    )
-    for never in nevers:
-        if never.id in found or never.id in known:
-            continue
-        terms = [run.terms(must, cell).when, run.terms(never, cell).when]
-        test = _both_fired(must.id, never.id)
-        draft, key = run.example(terms, [cell], test, label=f"must-never:{must.id}:{never.id}", merge=(must, never))
-        if draft is not None:
+    return _settle(run, must, cell, nevers, known, {}, set(), nevers)
+
+
+def _must_never_revise(
+    run: Run, must: Rule, cell: Cell, nevers: list[Rule], known: frozenset[str], earlier: _MustCell
+) -> _MustCell:
+    """The cell's result after an edit to some of its never rules (the must rule and the cell are
+    unchanged): what earlier established about unchanged never rules still holds (a rule fires
+    on a request whatever the other rules say), so only the changed ones, and those `known`
+    spared earlier but not now, are looked at."""
+    before = dict(earlier.fingerprints)
+    changed = {never.id for never in nevers if before.get(never.id) != run.fingerprint(never)}
+    found = {never_id: where for never_id, where in earlier.found.items() if never_id not in changed}
+    cleared = {never_id for never_id in earlier.cleared if never_id not in changed}
+    todo = [never for never in nevers if never.id not in found and never.id not in cleared and never.id not in known]
+    return _settle(run, must, cell, nevers, known, found, cleared, todo)
+
+
+def _settle(
+    run: Run,
+    must: Rule,
+    cell: Cell,
+    nevers: list[Rule],
+    known: frozenset[str],
+    found: Found,
+    cleared: set[str],
+    todo: list[Rule],
+) -> _MustCell:
+    """Decide, for each never rule of `todo`, whether it fires with the must rule in the cell:
+    seen in decided requests, merged models, then the solver. `known` ones (found in earlier
+    cells) only matter for whether the must rule meets some never rule here."""
+    if todo:
+        _harvest(run, must, todo, cell, found)
+        _batch(run, must, [never for never in todo if never.id not in found and never.id not in known], cell, found)
+        for never in todo:
+            if never.id in found or never.id in known:
+                continue
+            terms = [run.terms(must, cell).when, run.terms(never, cell).when]
+            test = _both_fired(must.id, never.id)
+            label = f"must-never:{must.id}:{never.id}"
+            draft, key = run.example(terms, [cell], test, label=label, merge=(must, never))
+            if draft is None:
+                cleared.add(never.id)
+                continue
             found[never.id] = (cell, draft, key)
-            met = True
             decision = run.decide(run.prover.builder.requests(draft)[0])
             for entry in decision.fired:  # every never rule firing here is a confirmed pair too
                 if entry.kind == RuleKind.NEVER.value and entry.rule_id not in found:
                     found[entry.rule_id] = (cell, draft, key)
+    met = bool(found)
     if not met and known:
         met = _meets_known(run, must, [never for never in nevers if never.id in known], cell)
-    return found, met
+    fingerprints = tuple((never.id, run.fingerprint(never)) for never in nevers)
+    return _MustCell(found, frozenset(cleared), met, fingerprints)
 
 
 def _harvest(

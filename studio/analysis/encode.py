@@ -62,6 +62,7 @@ from studio.analysis.symbolic import (
     text,
 )
 from studio.cel.ast import (
+    MIRRORED,
     Binary,
     Call,
     Comprehension,
@@ -334,7 +335,7 @@ class Encoder:
             if left.count is not None and isinstance(right.term, Fraction):
                 return _count_compare(op, left.count, right.term)
             if right.count is not None and isinstance(left.term, Fraction):
-                return _count_compare(_FLIPPED[op], right.count, left.term)
+                return _count_compare(MIRRORED[op], right.count, left.term)
         if op is Operator.EQ:
             return equal(left, right)
         if op is Operator.NE:
@@ -560,16 +561,6 @@ class Encoder:
         except UnsupportedError as error:
             self._notes.append(f"approximated: {error}")
             return self._fresh_bool("string test")
-
-
-_FLIPPED = {
-    Operator.LT: Operator.GT,
-    Operator.LE: Operator.GE,
-    Operator.GT: Operator.LT,
-    Operator.GE: Operator.LE,
-    Operator.EQ: Operator.EQ,
-    Operator.NE: Operator.NE,
-}
 
 
 def _count_compare(op: Operator, guards: tuple[Term | bool, ...], value: Fraction) -> Term | bool:

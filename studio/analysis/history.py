@@ -29,6 +29,7 @@ import z3
 from studio.analysis.space import T_MIN, Space
 from studio.analysis.symbolic import SList, SRecord, STime, Term, Value, count
 from studio.cel.ast import (
+    MIRRORED,
     Binary,
     Call,
     Comprehension,
@@ -156,7 +157,7 @@ def _need(node: Node, positive: bool) -> int:
             return _need(operand, not positive)
         case Binary(op=Operator.AND | Operator.OR, left=left, right=right):
             return _need(left, positive) + _need(right, positive)
-        case Binary(op=op, left=left, right=right) if op in _FLIP:
+        case Binary(op=op, left=left, right=right) if op in MIRRORED:
             counted = _count_comparison(op, left, right)
             if counted is not None:
                 return counted[0] if positive else counted[1]
@@ -176,7 +177,7 @@ def _value_need(node: Node) -> int:
     if not _mentions_history(node):
         return 0
     if isinstance(node, Unary | Binary | Comprehension | Conditional) and not _is_history(node):
-        if isinstance(node, Binary) and node.op not in _FLIP and node.op not in (Operator.AND, Operator.OR):
+        if isinstance(node, Binary) and node.op not in MIRRORED and node.op not in (Operator.AND, Operator.OR):
             return UNBOUNDED
         return max(_need(node, True), _need(node, False))
     return UNBOUNDED
@@ -188,20 +189,11 @@ _QUANTIFIER_NEED = {
     Quantifier.EXISTS_ONE: (1, 2),
 }
 
-_FLIP = {
-    Operator.LT: Operator.GT,
-    Operator.LE: Operator.GE,
-    Operator.GT: Operator.LT,
-    Operator.GE: Operator.LE,
-    Operator.EQ: Operator.EQ,
-    Operator.NE: Operator.NE,
-}
-
 
 def _count_comparison(op: Operator, left: Node, right: Node) -> tuple[int, int] | None:
     """(need when true, need when false) of `count op n`, when one side counts history events."""
     if _is_count(right) and not _is_count(left):
-        left, right, op = right, left, _FLIP[op]
+        left, right, op = right, left, MIRRORED[op]
     if not _is_count(left):
         return None
     threshold = _number(right)

@@ -10,13 +10,13 @@ either), a team leads and there is nothing to report.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 
 from studio.analysis.cells import Cell, flag_targets
 from studio.analysis.findings import CODES, Finding, Witness
 from studio.analysis.questions import Words, contested, not_owner, unowned
-from studio.analysis.run import DecisionTest, Run, fired
+from studio.analysis.run import Bundle, DecisionTest, Run, fired
 from studio.analysis.symbolic import not_
 from studio.analysis.witness import Draft, DraftStep, draft_of
 from studio.clock import MICROS_PER_HOUR as HOUR
@@ -87,24 +87,36 @@ def contested_decisions(run: Run) -> list[Finding]:
             continue
         key = ("contested", decision.model_dump_json(), *(run.cell_key(cell) for cell in cells))
         shape = ("contested", decision.model_dump_json(), *((cell.context, cell.owner) for cell in cells))
-        still = partial(_contest_still, run)
-        findings += run.unit(key, partial(_contested, run, words, decision, cells), shape=shape, still=still)
+        compute = partial(_contested, run, words, decision, cells)
+        revise = partial(_contest_revise, run, words, decision, cells)
+        findings += run.unit(key, compute, shape=shape, revise=revise)
     return findings
 
 
-def _contest_still(run: Run, findings: list[Finding]) -> bool:
-    """An earlier contest still stands: both of its requests still go ahead on their own."""
-    if not findings or findings[0].witness is None or len(findings[0].witness.confirmed) != 2:
-        return False
-    return all(run.decide(request).verdict is Verdict.GO for request in findings[0].witness.confirmed)
+def _contest_revise(
+    run: Run, words: Words, decision: CustomerDecision, cells: list[Cell], earlier: list[Finding]
+) -> list[Finding]:
+    """After an edit that left the decision's cells' settings alone: an earlier contest stands if
+    both of its requests still go ahead on their own; else the decision is looked at again, trying
+    requests already decided in both cells before asking the solver about a pair."""
+    if (
+        earlier
+        and earlier[0].witness is not None
+        and len(earlier[0].witness.confirmed) == 2
+        and all(run.decide(request).verdict is Verdict.GO for request in earlier[0].witness.confirmed)
+    ):
+        return earlier
+    return _contested(run, words, decision, cells, eager=True)
 
 
-def _contested(run: Run, words: Words, decision: CustomerDecision, cells: list[Cell]) -> list[Finding]:
+def _contested(
+    run: Run, words: Words, decision: CustomerDecision, cells: list[Cell], *, eager: bool = False
+) -> list[Finding]:
     acting = [cell for cell in cells if run.seen(cell, "go") or _goes(run, cell)]
     teams = tuple(dict.fromkeys(cell.agent.team for cell in acting))
     if len(teams) < 2:
         return []
-    found = _contest(run, acting, decision.owner)
+    found = _contest(run, acting, decision.owner, eager=eager)
     if found is None:
         return []
     (first, second), draft, key = found
@@ -127,8 +139,11 @@ def _contested(run: Run, words: Words, decision: CustomerDecision, cells: list[C
 
 
 def _contest(
-    run: Run, acting: list[Cell], owner: str | None
+    run: Run, acting: list[Cell], owner: str | None, *, eager: bool = False
 ) -> tuple[tuple[Cell, Cell], Draft, tuple[object, ...]] | None:
+    """The first pair of acting cells (of different teams) with a story where both go ahead: replays
+    of decided requests first, then the solver for at most `MAX_CONTEST_PAIRS` pairs (`eager`:
+    before asking about a pair, replay requests that went ahead in each of its cells together)."""
     # Non-owners acting first, then the owner's agents: the story the room recognises.
     ordered = sorted(acting, key=lambda cell: cell.agent.team == owner)
     tried = 0
@@ -146,6 +161,9 @@ def _contest(
             tried += 1
             if tried > MAX_CONTEST_PAIRS:
                 return None
+            mixed = _mixed_replay(run, first, second) if eager else None
+            if mixed is not None:
+                return (first, second), *mixed
             later = run.prover.formulas.after(first.agent, first.action)
             before, after = run.verdict(first), run.verdict(second, later)
             draft, key = run.example(
@@ -157,6 +175,25 @@ def _contest(
             )
             if draft is not None:
                 return (first, second), draft, key
+    return None
+
+
+MIXED_REPLAYS = 4
+"""Requests that went ahead, per cell, a mixed replay combines."""
+
+
+def _mixed_replay(run: Run, first: Cell, second: Cell) -> tuple[Draft, tuple[object, ...]] | None:
+    """Without the solver: a request on which the first agent went ahead, then the second agent's
+    request (parameters) from one on which it went ahead, an hour later on the same customer."""
+    builder = run.prover.builder
+    seconds = [request for request, decision in run.examples(second) if decision.verdict is Verdict.GO]
+    firsts = [request for request, decision in run.examples(first) if decision.verdict is Verdict.GO]
+    for request in firsts[:MIXED_REPLAYS]:
+        for other in seconds[:MIXED_REPLAYS]:
+            later = DraftStep(second.agent.id, second.action.id, dict(other.params), request.at + HOUR)
+            draft = replace(draft_of(request), steps=(*draft_of(request).steps, later))
+            if run.holds(_both_go)(builder.requests(draft)):
+                return draft, ("contested", "mixed", first.key, second.key)
     return None
 
 
@@ -184,13 +221,6 @@ def _replay(run: Run, first: Cell, second: Cell) -> tuple[Draft, tuple[object, .
     return None
 
 
-@dataclass(slots=True)
-class _Routes:
-    cells: list[Cell] = field(default_factory=list)
-    witness: Witness | None = None
-    witness_cell: Cell | None = None
-
-
 def routes_to_non_owners(run: Run) -> list[Finding]:
     """Flags a rule sends to a team that doesn't own the action's decision. The finding lists the
     cells where the rule can fire with that route; its witness shows the flag on one of them."""
@@ -203,76 +233,98 @@ def routes_to_non_owners(run: Run) -> list[Finding]:
         if cells:
             key = ("routes", run.fingerprint(rule), *(run.cell_key(cell) for cell in cells))
             shape = ("routes", run.fingerprint(rule), *((cell.context, cell.owner) for cell in cells))
-            groups = {
-                (cell.resolve(rule, target), cell.action.decision)
-                for cell in cells
-                for target in flag_targets(rule)
-                if run.layout.team_of(cell.resolve(rule, target)) != cell.owner
-            }
-            still = partial(_routes_still, run, rule, len(groups))
-            findings += run.unit(key, partial(_routes, run, words, rule, cells), shape=shape, still=still)
+            compute = partial(_routes, run, words, rule, cells)
+            revise = partial(_routes_revise, run, words, rule, cells)
+            findings += run.unit(key, compute, shape=shape, revise=revise).findings
     return findings
 
 
-def _routes(run: Run, words: Words, rule: Rule, cells: list[Cell]) -> list[Finding]:
-    groups: dict[tuple[str, str, str], _Routes] = {}
+RouteGroup = tuple[str, str]
+"""(resolved route target, decision): one route finding."""
+
+
+def _groups(run: Run, rule: Rule, cells: list[Cell]) -> dict[RouteGroup, list[Cell]]:
+    groups: dict[RouteGroup, list[Cell]] = {}
     for cell in cells:
         for target in flag_targets(rule):
             resolved = cell.resolve(rule, target)
-            if run.layout.team_of(resolved) == cell.owner:
-                continue
-            group = groups.setdefault((rule.id, resolved, cell.action.decision), _Routes())
-            group.cells.append(cell)
-            if group.witness is not None:
-                continue
-            terms = run.terms(rule, cell)
-            verdict = run.verdict(cell)
-            if rule.kind is RuleKind.MUST:
-                flagged = [terms.when, not_(verdict.stop)]
-            else:
-                flagged = [terms.when, not_(terms.limits), not_(verdict.allowed), not_(verdict.stop)]
-            test = _routed(rule.id, resolved)
-            label = f"route:{rule.id}:{resolved}:{cell.key}"
-            witness = run.witness(flagged, [cell], test, label=label, merge=(rule,))
-            if witness is not None:
-                group.witness, group.witness_cell = witness, cell
-    findings = []
-    for (rule_id, target, decision), group in groups.items():
-        if group.witness is None or group.witness_cell is None:
-            continue
-        rule = run.layout.rules[rule_id]
-        owner = group.witness_cell.owner
-        assert owner is not None
-        title, question = not_owner(words, rule, target, group.witness_cell, owner)
-        findings.append(
-            Finding(
-                "route.not-owner",
-                CODES["route.not-owner"].severity,
-                title,
-                question,
-                rules=(rule.id,),
-                teams=tuple(dict.fromkeys([rule.owner, run.layout.team_of(target), owner])),
-                cells=tuple(cell.key for cell in group.cells),
-                decision=decision,
-                witness=group.witness,
-            )
-        )
-    return findings
+            if run.layout.team_of(resolved) != cell.owner:
+                groups.setdefault((resolved, cell.action.decision), []).append(cell)
+    return groups
 
 
-def _routes_still(run: Run, rule: Rule, groups: int, findings: list[Finding]) -> bool:
-    """Earlier route findings still hold: one per group, each witness still routed (new policy)."""
-    if len(findings) != groups:
-        return False
-    for finding in findings:
+def _routes(
+    run: Run,
+    words: Words,
+    rule: Rule,
+    cells: list[Cell],
+    kept: dict[RouteGroup, Finding] | None = None,
+) -> Bundle:
+    """One finding per route target and decision that some request shows. `kept`: findings of an
+    earlier run whose witnesses still show them (after an edit); the other groups are searched
+    cheapest first (requests already decided in any of their cells, then the solver)."""
+    findings: list[Finding] = []
+    tags: list[RouteGroup] = []
+    for group, group_cells in _groups(run, rule, cells).items():
+        target, decision = group
+        found = kept.get(group) if kept is not None else None
+        if found is None:
+            witnessed = _route_witness(run, rule, target, group_cells, eager=kept is not None)
+            if witnessed is not None:
+                witness_cell, witness = witnessed
+                owner = witness_cell.owner
+                assert owner is not None
+                title, question = not_owner(words, rule, target, witness_cell, owner)
+                found = Finding(
+                    "route.not-owner",
+                    CODES["route.not-owner"].severity,
+                    title,
+                    question,
+                    rules=(rule.id,),
+                    teams=tuple(dict.fromkeys([rule.owner, run.layout.team_of(target), owner])),
+                    cells=tuple(cell.key for cell in group_cells),
+                    decision=decision,
+                    witness=witness,
+                )
+        if found is not None:
+            findings.append(found)
+            tags.append(group)
+    return Bundle(findings, tags=tuple(tags))
+
+
+def _route_witness(run: Run, rule: Rule, target: str, cells: list[Cell], *, eager: bool) -> tuple[Cell, Witness] | None:
+    """The first cell (in order) with a request the rule flags to `target`, and that request.
+    `eager`: first look for one among the requests already decided in all the cells."""
+    test = _routed(rule.id, target)
+    if eager:
+        for cell in cells:
+            observed = run.observed_example(cell, test)
+            if observed is not None:
+                return cell, run.finish(draft_of(observed), [cell], test, ("route", "observed", rule.id, cell.key))
+    for cell in cells:
+        terms = run.terms(rule, cell)
+        verdict = run.verdict(cell)
+        if rule.kind is RuleKind.MUST:
+            flagged = [terms.when, not_(verdict.stop)]
+        else:
+            flagged = [terms.when, not_(terms.limits), not_(verdict.allowed), not_(verdict.stop)]
+        label = f"route:{rule.id}:{target}:{cell.key}"
+        witness = run.witness(flagged, [cell], test, label=label, merge=(rule,))
+        if witness is not None:
+            return cell, witness
+    return None
+
+
+def _routes_revise(run: Run, words: Words, rule: Rule, cells: list[Cell], earlier: Bundle) -> Bundle:
+    """After an edit that left the rule and its cells' settings alone: earlier findings whose
+    witnesses still show the flag are kept; the other groups are searched again."""
+    kept: dict[RouteGroup, Finding] = {}
+    for tag, finding in zip(earlier.tags, earlier.findings, strict=True):
         witness = finding.witness
-        if witness is None or not witness.confirmed:
-            return False
-        decision = run.decide(witness.confirmed[-1])
-        entry = fired(decision, rule.id)
-        if decision.verdict is not Verdict.FLAG or entry is None or not set(entry.routes) & set(decision.routes):
-            return False
-    return True
+        assert isinstance(tag, tuple)
+        if witness is not None and witness.confirmed and _routed(rule.id, tag[0])([run.decide(witness.confirmed[-1])]):
+            kept[(tag[0], tag[1])] = finding
+    return _routes(run, words, rule, cells, kept)
 
 
 def _defaulted_flag(decisions: Sequence[Decision]) -> bool:

@@ -45,6 +45,17 @@ EXAMPLES_PER_CELL = 48
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """A unit's findings with the finer units it was computed from (`(key, shape, result)`), so
+    that reusing the whole keeps the parts for a later, partial recomputation."""
+
+    findings: list[Finding]
+    parts: tuple[tuple[tuple[object, ...], tuple[object, ...] | None, object], ...] = ()
+    tags: tuple[object, ...] = ()
+    """What each finding stands for, when a unit needs to tell them apart (e.g. a route's target)."""
+
+
 @dataclass(slots=True)
 class Run:
     """The state one analysis shares between its checks."""
@@ -61,6 +72,9 @@ class Run:
         default_factory=dict
     )
     """Decided requests of the previous run by cell key (reused for cells whose rules didn't change)."""
+    previous_requests: Mapping[CellKey, Sequence[Request]] = field(default_factory=dict)
+    """The previous run's decided requests by cell: decided again, by this run's policy, in cells
+    whose rules changed (they still show what happens there, at the cost of deciding them)."""
     live: dict[tuple[str, CellKey], bool] = field(default_factory=dict)
     """(rule id, cell): can the rule's condition hold in the cell?"""
     allows: dict[tuple[str, CellKey], bool] = field(default_factory=dict)
@@ -78,7 +92,6 @@ class Run:
     _firing: dict[CellKey, tuple[int, dict[tuple[str, bool], Request]]] = field(default_factory=dict)
     _seeder: Seeder | None = None
     _samples: list[tuple[str, tuple[dict[str, Any], tuple[Event, ...]]]] | None = None
-    _fingerprints: dict[int, tuple[Rule, str]] = field(default_factory=dict)
     _cell_keys: dict[tuple[CellKey, RuleKind | None], tuple[object, ...]] = field(default_factory=dict)
     _live_rules: dict[CellKey, list[Rule]] = field(default_factory=dict)
 
@@ -91,17 +104,28 @@ class Run:
         *,
         shape: tuple[object, ...] | None = None,
         still: Callable[[T], bool] | None = None,
+        revise: Callable[[T], T] | None = None,
     ) -> T:
         """A unit's result: the previous run's if its key is unchanged, else computed now.
 
         With `shape` (the key without what only the witnesses depend on) and `still`: when the
         key changed but the shape didn't, the previous result is kept if `still` confirms it
-        with the current policy (its witnesses still show it)."""
+        with the current policy (its witnesses still show it). With `shape` and `revise`: the
+        previous result is brought up to date by `revise` (which redoes only what changed)."""
         if key in self.previous:
             result: T = self._reused(self.previous[key])
-        elif shape is not None and still is not None and ("~", *shape) in self.previous:
+            if isinstance(result, Bundle):
+                for part_key, part_shape, part in result.parts:
+                    self.units[part_key] = part
+                    if part_shape is not None:
+                        self.units[("~", *part_shape)] = part
+        elif shape is not None and (still is not None or revise is not None) and ("~", *shape) in self.previous:
             earlier: T = self._reused(self.previous[("~", *shape)])
-            result = earlier if still(earlier) else compute()
+            if revise is not None:
+                result = revise(earlier)
+            else:
+                assert still is not None
+                result = earlier if still(earlier) else compute()
         else:
             result = compute()
         self.units[key] = result
@@ -112,15 +136,13 @@ class Run:
     def _reused(self, result: T) -> T:
         if isinstance(result, list) and all(isinstance(item, Finding) for item in result):
             return [rebind(finding, self.policy) for finding in result]  # type: ignore[return-value]
+        if isinstance(result, Bundle):
+            return replace(result, findings=[rebind(finding, self.policy) for finding in result.findings])
         return result
 
     def fingerprint(self, rule: Rule) -> str:
         """A rule's whole content, as text (cached per rule object)."""
-        found = self._fingerprints.get(id(rule))
-        if found is None or found[0] is not rule:
-            found = (rule, rule.model_dump_json())
-            self._fingerprints[id(rule)] = found
-        return found[1]
+        return fingerprint(rule)
 
     def cell_key(self, cell: Cell, kind: RuleKind | None = None) -> tuple[object, ...]:
         """Everything a cell-level answer depends on: the cell, its owner and default, and its rules
@@ -160,16 +182,38 @@ class Run:
                 self.observed.setdefault(cell.key, set()).update(kept[1])
             else:
                 self._decided[cell.key] = []
-                self._seed(cell)
+                earlier = self.previous_requests.get(cell.key)
+                if earlier:
+                    for request in earlier:
+                        self.decide(request)
+                else:
+                    self._seed(cell)
         return self._decided[cell.key]
 
     def kept_examples(self) -> dict[tuple[object, ...], tuple[list[tuple[Request, Decision]], set[str]]]:
-        """This run's observations by cell key (the next run's `previous_examples`)."""
-        return {
-            self.cell_key(cell): (examples, set(self.observed.get(cell.key, ())))
-            for cell in self.layout.cells
-            if (examples := self._decided.get(cell.key)) is not None
-        }
+        """This run's observations by cell key (the next run's `previous_examples`); cells this run
+        didn't look at keep the previous run's."""
+        kept = {}
+        for cell in self.layout.cells:
+            key = self.cell_key(cell)
+            examples = self._decided.get(cell.key)
+            if examples is not None:
+                kept[key] = (examples, set(self.observed.get(cell.key, ())))
+            elif key in self.previous_examples:
+                kept[key] = self.previous_examples[key]
+        return kept
+
+    def kept_requests(self) -> dict[CellKey, list[Request]]:
+        """This run's decided requests by cell (the next run's `previous_requests`); cells this run
+        didn't look at keep the previous run's."""
+        kept: dict[CellKey, list[Request]] = {}
+        for cell in self.layout.cells:
+            examples = self._decided.get(cell.key)
+            if examples is not None:
+                kept[cell.key] = [request for request, _ in examples]
+            elif cell.key in self.previous_requests:
+                kept[cell.key] = list(self.previous_requests[cell.key])
+        return kept
 
     def _seed(self, cell: Cell) -> None:
         builder = self.prover.builder
@@ -369,6 +413,20 @@ def rebind(finding: Finding, policy: Policy) -> Finding:
         return old.request, policy.decide(old.request), earlier
 
     return replace(finding, witness=Witness(make=make, compared=old.compared, confirmed=old.confirmed))
+
+
+_FINGERPRINTS: dict[int, tuple[Rule, str]] = {}
+
+
+def fingerprint(rule: Rule) -> str:
+    """A rule's whole content, as text (cached per rule object: edits keep the unchanged ones)."""
+    found = _FINGERPRINTS.get(id(rule))
+    if found is None or found[0] is not rule:
+        if len(_FINGERPRINTS) > 50_000:
+            _FINGERPRINTS.clear()
+        found = (rule, rule.model_dump_json())
+        _FINGERPRINTS[id(rule)] = found
+    return found[1]
 
 
 _FIRED: dict[int, tuple[Decision, dict[str, FiredRule]]] = {}

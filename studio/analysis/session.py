@@ -26,11 +26,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import z3
 
 from studio.analysis.space import Space
-from studio.analysis.symbolic import Term
+from studio.analysis.symbolic import CTX, Term, ast_array
 
 CHECK_TIMEOUT_MS = 5_000
 """A single question that takes longer is answered 'unknown' (and reported as such)."""
@@ -87,6 +88,7 @@ class Session:
         self._uses: dict[int, tuple[frozenset[str], Term]] = {}
         self._needs: dict[int, tuple[tuple[int, int], Term]] = {}
         self._cut: dict[tuple[int, int], Term] = {}
+        self._cut_arrays: dict[int, tuple[int, Any, Any]] = {}
         self.slot_groups = {f"{HISTORY}{index}": index for index in range(len(self.present))}
         self._answers: dict[tuple[object, ...], tuple[Outcome, tuple[Term, ...]]] = {}
         self._group_terms: dict[str, tuple[int, Term]] = {}
@@ -219,24 +221,27 @@ class Session:
             groups += [f"{HISTORY}{index}" for index in range(slots)]
             groups += [g for g in self._closure(f"{HISTORY}{index}" for index in range(slots)) if g not in groups]
             terms = [self._cut_history(term, slots) for term in terms]
-        solver = self.solver
-        solver.push()
+        # The C API directly: z3's Python helpers re-check every argument's sort, which costs
+        # more than asserting. The calls (and so the solver's answers) are the same.
+        ctx, solver = CTX.ref(), self.solver.solver
+        z3.Z3_solver_push(ctx, solver)
         try:
             for group in groups:
                 constraint = self._group_term(group)
                 if constraint is not None:
-                    solver.add(constraint)
-            solver.add(*terms)
+                    z3.Z3_solver_assert(ctx, solver, constraint.as_ast())
+            for term in terms:
+                z3.Z3_solver_assert(ctx, solver, term.as_ast())
             started = time.perf_counter()
-            result = solver.check()
+            result = z3.Z3_solver_check_assumptions(ctx, solver, 0, None)
             self.stats.seconds += time.perf_counter() - started
             self.stats.checks += 1
-            model = solver.model() if result == z3.sat else None
+            model = z3.ModelRef(z3.Z3_solver_get_model(ctx, solver), CTX) if result == z3.Z3_L_TRUE else None
         finally:
-            solver.pop()
+            z3.Z3_solver_pop(ctx, solver, 1)
         if model is not None:
             return Outcome(model, slots)
-        if result == z3.unknown:
+        if result == z3.Z3_L_UNDEF:
             self.stats.unknown += 1
             return Outcome(None, slots, unknown=True)
         bounded = need > self.history_bound
@@ -250,9 +255,15 @@ class Session:
         """The formula with history slots from `slots` on absent."""
         if slots >= len(self.present):
             return term
-        key = (term.get_id(), slots)
+        key = (self._id(term), slots)
         found = self._cut.get(key)
         if found is None:
-            found = z3.substitute(term, *[(flag, z3.BoolVal(False)) for flag in self.present[slots:]])
+            arrays = self._cut_arrays.get(slots)
+            if arrays is None:
+                flags = self.present[slots:]
+                arrays = (len(flags), ast_array(flags), ast_array([z3.BoolVal(False)] * len(flags)))
+                self._cut_arrays[slots] = arrays
+            count, sources, targets = arrays
+            found = z3.BoolRef(z3.Z3_substitute(CTX.ref(), term.as_ast(), count, sources, targets), CTX)
             self._cut[key] = found
         return found

@@ -100,12 +100,14 @@ class UnsupportedError(Exception):
 # z3's Python helpers (`z3.And`, `==` on terms, ...) coerce and check every argument, which
 # dominates encoding time; these build the same terms through the C API directly.
 
-_CTX = z3.main_ctx()
+CTX = z3.main_ctx()
+"""The z3 context every term of the analysis lives in."""
 _INTS: dict[int, Term] = {}
 _REALS: dict[Fraction, Term] = {}
 
 
-def _array(terms: list[Term]) -> Any:
+def ast_array(terms: list[Term]) -> Any:
+    """The terms as a C array of ASTs (for z3's C API)."""
     array = (z3.Ast * len(terms))()
     for index, term in enumerate(terms):
         array[index] = term.as_ast()
@@ -114,22 +116,22 @@ def _array(terms: list[Term]) -> Any:
 
 def mk_and(terms: list[Term]) -> Term:
     """And of z3 Bool terms."""
-    return z3.BoolRef(z3.Z3_mk_and(_CTX.ref(), len(terms), _array(terms)), _CTX)
+    return z3.BoolRef(z3.Z3_mk_and(CTX.ref(), len(terms), ast_array(terms)), CTX)
 
 
 def mk_or(terms: list[Term]) -> Term:
     """Or of z3 Bool terms."""
-    return z3.BoolRef(z3.Z3_mk_or(_CTX.ref(), len(terms), _array(terms)), _CTX)
+    return z3.BoolRef(z3.Z3_mk_or(CTX.ref(), len(terms), ast_array(terms)), CTX)
 
 
 def mk_not(term: Term) -> Term:
     """Not of a z3 Bool term."""
-    return z3.BoolRef(z3.Z3_mk_not(_CTX.ref(), term.as_ast()), _CTX)
+    return z3.BoolRef(z3.Z3_mk_not(CTX.ref(), term.as_ast()), CTX)
 
 
 def mk_eq(left: Term, right: Term) -> Term:
     """`left == right` for two z3 terms of one sort."""
-    return z3.BoolRef(z3.Z3_mk_eq(_CTX.ref(), left.as_ast(), right.as_ast()), _CTX)
+    return z3.BoolRef(z3.Z3_mk_eq(CTX.ref(), left.as_ast(), right.as_ast()), CTX)
 
 
 def int_val(value: int) -> Term:
@@ -162,24 +164,24 @@ _MAKERS = {
 
 def mk_compare(op: str, left: Term, right: Term) -> Term:
     """`left op right` (op one of < <= > >=) for two arithmetic terms of one sort."""
-    return z3.BoolRef(_MAKERS[op](_CTX.ref(), left.as_ast(), right.as_ast()), _CTX)
+    return z3.BoolRef(_MAKERS[op](CTX.ref(), left.as_ast(), right.as_ast()), CTX)
 
 
 def mk_sub(left: Term, right: Term) -> Term:
     """`left - right` for two arithmetic terms of one sort."""
-    made = z3.Z3_mk_sub(_CTX.ref(), 2, _array([left, right]))
-    return z3.ArithRef(made, _CTX)
+    made = z3.Z3_mk_sub(CTX.ref(), 2, ast_array([left, right]))
+    return z3.ArithRef(made, CTX)
 
 
 def mk_add(left: Term, right: Term) -> Term:
     """`left + right` for two arithmetic terms of one sort."""
-    return z3.ArithRef(z3.Z3_mk_add(_CTX.ref(), 2, _array([left, right])), _CTX)
+    return z3.ArithRef(z3.Z3_mk_add(CTX.ref(), 2, ast_array([left, right])), CTX)
 
 
 def mk_ite(condition: Term, then: Term, otherwise: Term) -> Term:
     """If-then-else on z3 terms (Bool or arithmetic branches of one sort)."""
-    made = z3.Z3_mk_ite(_CTX.ref(), condition.as_ast(), then.as_ast(), otherwise.as_ast())
-    return z3.BoolRef(made, _CTX) if z3.is_bool(then) else z3.ArithRef(made, _CTX)
+    made = z3.Z3_mk_ite(CTX.ref(), condition.as_ast(), then.as_ast(), otherwise.as_ast())
+    return z3.BoolRef(made, CTX) if z3.is_bool(then) else z3.ArithRef(made, CTX)
 
 
 # -- constants and conversions ------------------------------------------------------------------

@@ -28,7 +28,7 @@ from studio.analysis.cells import Cell
 from studio.analysis.encode import Env
 from studio.analysis.session import Outcome, Session
 from studio.analysis.space import Space
-from studio.analysis.symbolic import SBool, SList, SNum, SStr, STime, Term, Value
+from studio.analysis.symbolic import CTX, SBool, SList, SNum, SStr, STime, Term, Value
 from studio.clock import MICROS_PER_DAY, MICROS_PER_MINUTE
 from studio.errors import StudioError
 from studio.request import Event, Request, default_value
@@ -98,11 +98,29 @@ class WitnessBuilder:
 
     def draft(self, reading: Reading, steps: Sequence[tuple[Cell, Env]], slots: int | None = None) -> Draft:
         """The request(s) a model describes; `steps` are the cells and requests of the witness, in order;
-        `slots`: how many history slots the question was asked over (the others are absent)."""
+        `slots`: how many history slots the question was asked over (the others are absent).
+
+        The customer and history, and each step, are read once per reading (a model is drafted
+        for many cells: its customer and history don't depend on the cell)."""
+        customer, history = self._base(reading, steps[0][1], slots)
+        drafted = []
+        previous = self.reference
+        for cell, env in steps:
+            step = self._step(reading, cell, env, previous)
+            previous = step.at
+            drafted.append(step)
+        return Draft(dict(customer), history, tuple(drafted))
+
+    def _base(
+        self, reading: Reading, first_env: Env, slots: int | None
+    ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+        key = ("base", id(self), first_env.name, slots)
+        found: tuple[dict[str, Any], tuple[dict[str, Any], ...]] | None = reading.memo.get(key)
+        if found is not None:
+            return found
         customer: dict[str, Any] = {"id": "witness"}
         for name, spec in self.space.attributes.items():
             customer[name] = self._read(reading, f"customer.{name}", spec, self.baseline[name])
-        first_env = steps[0][1]
         history: list[dict[str, Any]] = []
         now = reading.get(_name(first_env.now))
         for index, slot in enumerate(first_env.history.slots):
@@ -122,9 +140,14 @@ class WitnessBuilder:
             }
             history.append(event)
         history.sort(key=lambda event: int(event["at"]))
-        drafted = []
-        previous = self.reference
-        for cell, env in steps:
+        found = (customer, tuple(history))
+        reading.memo[key] = found
+        return found
+
+    def _step(self, reading: Reading, cell: Cell, env: Env, previous: int) -> DraftStep:
+        key = ("step", id(self), cell.key, env.name, previous)
+        found: DraftStep | None = reading.memo.get(key)
+        if found is None:
             action = cell.action
             params = {
                 name: self._read(
@@ -133,9 +156,9 @@ class WitnessBuilder:
                 for name, spec in action.params.items()
             }
             at = self._read_value(reading, STime(env.now), previous)
-            previous = int(at)
-            drafted.append(DraftStep(cell.agent.id, action.id, params, int(at)))
-        return Draft(customer, tuple(history), tuple(drafted))
+            found = DraftStep(cell.agent.id, action.id, params, int(at))
+            reading.memo[key] = found
+        return found
 
     def params_for(self, action: Action) -> dict[str, Any]:
         """Plain parameters for an action: examples, else defaults, else plain values in range."""
@@ -380,7 +403,8 @@ class Witnesses:
     """Tidied witnesses by question."""
     window: Callable[[Sequence[Env]], Term | None] | None = None
     """Pins the requests' times to a day whose zone offsets are known (see `Prover.window`)."""
-    _drafted: dict[tuple[object, ...], tuple[Model, Reading, Draft]] = field(default_factory=dict)
+    _readings: dict[int, tuple[Model, Reading]] = field(default_factory=dict)
+    """Model -> its reading (which remembers the drafts made from it)."""
 
     def find(
         self,
@@ -441,14 +465,12 @@ class Witnesses:
         builder = self.builder
         readings, drafts = [], []
         for model, slots in models:
-            key = (id(model), slots, tuple((cell.key, env.name) for cell, env in steps))
-            cached = self._drafted.get(key)
+            cached = self._readings.get(id(model))
             if cached is None or cached[0] is not model:
-                reading = Reading(model)
-                cached = (model, reading, builder.draft(reading, steps, slots))
-                self._drafted[key] = cached
+                cached = (model, Reading(model))
+                self._readings[id(model)] = cached
             readings.append(cached[1])
-            drafts.append(cached[2])
+            drafts.append(builder.draft(cached[1], steps, slots))
         merged = drafts[0]
         for reading, draft in zip(readings[1:], drafts[1:], strict=True):
             draft = builder.shifted(draft, merged.steps[-1].at - draft.steps[-1].at)
@@ -534,6 +556,8 @@ class Reading:
     def __init__(self, *models: Model) -> None:
         self._sources = [model if isinstance(model, dict) else _ModelValues.of(model) for model in models]
         self._values: dict[str, Any] = {}
+        self.memo: dict[tuple[object, ...], Any] = {}
+        """What was derived from the values (drafts' parts, see `WitnessBuilder.draft`)."""
 
     def get(self, name: str) -> Any:
         """A Python value (bool, int, Fraction, str), or None when no model assigns the variable."""
@@ -555,7 +579,12 @@ class _ModelValues:
 
     def __init__(self, model: z3.ModelRef) -> None:
         self.model = model
-        self.decls = {declaration.name(): declaration for declaration in model.decls() if declaration.arity() == 0}
+        # Through the C API: the Python wrappers build a reference object per declaration.
+        ctx, raw = CTX.ref(), model.model
+        self.decls: dict[str, Any] = {}
+        for index in range(z3.Z3_model_get_num_consts(ctx, raw)):
+            declaration = z3.Z3_model_get_const_decl(ctx, raw, index)
+            self.decls[z3.Z3_get_symbol_string(ctx, z3.Z3_get_decl_name(ctx, declaration))] = declaration
         self.values: dict[str, Any] = {}
 
     @classmethod
@@ -569,12 +598,30 @@ class _ModelValues:
         return found
 
     def get(self, name: str) -> Any:
-        if name in self.values:
-            return self.values[name]
+        values = self.values
+        if name in values:
+            return values[name]
         declaration = self.decls.get(name)
-        value = None if declaration is None else _python(self.model[declaration])
-        self.values[name] = value
+        value = None if declaration is None else _value_of(self.model, declaration)
+        values[name] = value
         return value
+
+
+def _value_of(model: z3.ModelRef, declaration: Any) -> Any:
+    """A constant's value in a model as a Python value (numerals and booleans read directly)."""
+    ctx = CTX.ref()
+    ast = z3.Z3_model_get_const_interp(ctx, model.model, declaration)
+    if ast is None:
+        return None
+    kind = z3.Z3_get_sort_kind(ctx, z3.Z3_get_sort(ctx, ast))
+    if kind == z3.Z3_BOOL_SORT:
+        truth = z3.Z3_get_bool_value(ctx, ast)
+        if truth != z3.Z3_L_UNDEF:
+            return truth == z3.Z3_L_TRUE
+    elif kind in (z3.Z3_INT_SORT, z3.Z3_REAL_SORT) and z3.Z3_is_numeral_ast(ctx, ast):
+        text = z3.Z3_get_numeral_string(ctx, ast)
+        return int(text) if kind == z3.Z3_INT_SORT else Fraction(text)
+    return _python(z3._to_expr_ref(ast, CTX))
 
 
 def assignment(model: z3.ModelRef) -> dict[str, Any]:
