@@ -628,3 +628,89 @@ def binds(rule: Rule, agent: Agent, action_id: str) -> bool:
 def compile_policy(stack: Stack) -> Policy:
     """A Policy for `stack`; StackInvalidError if the stack has problems."""
     return Policy(stack)
+
+
+# -- recompiling after an edit (additive: the workshop's incremental compile) -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Reuse:
+    """What `recompile_policy` kept of one compile, for the next: each rule with its compiled
+    condition and limits, and each cell with what it was made of, its `Cell` and its plan."""
+
+    rules: dict[str, tuple[Rule, tuple[Compiled | None, tuple[tuple[str, Compiled], ...], int]]]
+    cells: dict[tuple[str, str], tuple[tuple[Any, ...], Cell, _Plan]]
+
+
+def recompile_policy(previous: Policy | None, stack: Stack) -> Policy:
+    """`compile_policy(stack)`, reusing what `previous` compiled wherever its inputs are unchanged.
+
+    For callers that recompile after every edit (the workshop). A rule's compiled condition and
+    limits are reused when the rule is unchanged (the same object, or equal); a cell's rules,
+    default and plan when everything the cell is made of is: the agent's id, team and kind, the
+    action, its decision's owner, the default for the agent's kind, the rules binding it and
+    their owners' names. Everything else is compiled as `Policy(stack)` compiles it, so the
+    decisions are the same (a property test compares them after random edits). The result is an
+    ordinary, immutable `Policy`; `previous` is not changed. With `previous` None (or a policy
+    `compile_policy` made), everything is compiled, and kept for the next call.
+    StackInvalidError if the stack has problems.
+    """
+    issues = validate(stack)
+    if issues:
+        raise StackInvalidError(
+            "The stack has problems; fix them before deciding",
+            [issue.unlocated() for issue in issues],
+        )
+    before: _Reuse | None = previous.__dict__.get("_reuse") if previous is not None else None
+    policy = Policy.__new__(Policy)
+    policy.stack = stack
+    policy.teams = {team.id: team for team in stack.teams}
+    kept_rules: dict[str, tuple[Rule, tuple[Compiled | None, tuple[tuple[str, Compiled], ...], int]]] = {}
+    for rule in stack.rules:
+        old = before.rules.get(rule.id) if before is not None else None
+        same = old is not None and (old[0] is rule or old[0] == rule)
+        kept_rules[rule.id] = (rule, old[1] if same and old is not None else _compile_rule(rule))
+    compiled = {rule_id: entry for rule_id, (_, entry) in kept_rules.items()}
+    policy.depth = max([depth for _, _, depth in compiled.values()] + [1])
+    actions = {action.id: action for action in stack.actions}
+    owners = {decision.id: decision.owner for decision in stack.decisions}
+    by_id = sorted(stack.rules, key=lambda r: r.id)
+    policy._by_action = {a: [r for r in by_id if not r.actions or a in r.actions] for a in actions}
+    policy._made = {}
+    policy.cells = {}
+    kept_cells: dict[tuple[str, str], tuple[tuple[Any, ...], Cell, _Plan]] = {}
+    fresh: dict[tuple[str, str], Cell] = {}
+    signatures: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for agent in stack.agents:
+        for action_id in agent.actions:
+            action = actions[action_id]
+            owner = owners.get(action.decision)
+            bound = tuple(r for r in policy._by_action.get(action_id, ()) if binds(r, agent, action_id))
+            signature = (
+                agent.id,
+                agent.team,
+                agent.kind,
+                action,
+                owner,
+                getattr(stack.defaults, agent.kind.value),
+                bound,
+                tuple(policy._team_name(rule.owner) for rule in bound),  # reasons name each rule's owner
+            )
+            key = (agent.id, action_id)
+            old_cell = before.cells.get(key) if before is not None else None
+            if old_cell is not None and old_cell[0] == signature:  # tuples compare items by identity first
+                policy.cells[key] = old_cell[1]
+                kept_cells[key] = old_cell
+            else:
+                policy.cells[key] = fresh[key] = policy._cell(agent, action, owner, compiled)
+            signatures[key] = signature
+    policy.agents = {agent.id: agent for agent in stack.agents}
+    policy.actions = actions
+    rules = {made.rule.id: made.rule for cell in fresh.values() for made in cell.rules}
+    planned = _plans(fresh, rules, compiled)
+    policy._plans = {key: kept_cells[key][2] if key in kept_cells else planned[key] for key in policy.cells}
+    policy.__dict__["_reuse"] = _Reuse(  # for the next recompile only (not part of the Policy's interface)
+        kept_rules,
+        {key: (signatures[key], policy.cells[key], policy._plans[key]) for key in policy.cells},
+    )
+    return policy

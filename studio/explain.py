@@ -59,6 +59,9 @@ class Explanation:
     default: str
     """Why the default applied, when it did ("" otherwise)."""
     flips: tuple[Flip, ...]
+    searched: bool = True
+    """Whether what would flip it was searched (False: explained with `search=False`, `flips`
+    not looked for yet; explain the same request again to have them)."""
 
     def to_json(self) -> dict[str, Any]:
         """Data for front ends and `studio explain --json`."""
@@ -98,7 +101,8 @@ def _plain(value: Any) -> Any:
 
 
 def explain(policy: Policy, request: Request, *, search: bool = True) -> Explanation:
-    """Decide `request` and explain the decision (with flips unless `search` is False)."""
+    """Decide `request` and explain the decision (with flips unless `search` is False: then it
+    decides the request once, instead of a thousand times or so). Pure, so safe on any thread."""
     stack = policy.stack
     decision = policy.decide(request)
     lines = tuple(_line(stack, rule, decision, request) for rule in decision.fired)
@@ -106,7 +110,7 @@ def explain(policy: Policy, request: Request, *, search: bool = True) -> Explana
     if decision.default is not None:
         default = next((r.text for r in decision.reasons if r.kind.value == "default"), "")
     found = flips(policy, request, base=decision) if search else ()
-    return Explanation(request, decision, headline(stack, decision), lines, default, found)
+    return Explanation(request, decision, headline(stack, decision), lines, default, found, search)
 
 
 def headline(stack: Stack, decision: Decision) -> str:

@@ -59,14 +59,17 @@ class GridDelta:
         return GridDelta(frozenset(), 0, False)
 
 
-def policy_for(stack: Stack) -> Policy:
-    """`stack` compiled without its sample customers, scenarios and sign-offs.
+def without_samples(stack: Stack) -> Stack:
+    """`stack` without its sample customers, scenarios and sign-offs: what a policy for it is
+    compiled from. Samples don't change how the engine decides, and validating hundreds of them
+    on every edit would cost more than the edit; the workshop validates them separately."""
+    return stack.model_copy(update={"customers": [], "scenarios": [], "signoffs": []})
 
-    Samples don't change how the engine decides, and validating hundreds of them on every
-    edit would cost more than the edit; the workshop validates them separately.
-    StackInvalidError if the rest has problems.
-    """
-    return compile_policy(stack.model_copy(update={"customers": [], "scenarios": [], "signoffs": []}))
+
+def policy_for(stack: Stack) -> Policy:
+    """`stack` compiled without its sample customers, scenarios and sign-offs (`without_samples`).
+    StackInvalidError if the rest has problems."""
+    return compile_policy(without_samples(stack))
 
 
 def _shape(stack: Stack) -> tuple[Any, ...]:

@@ -23,10 +23,18 @@ loadable by enforcement services and other studios.
 Time: the workshop decides at a fixed sample clock (the stack's `preview_at`, read relative
 to the moment the workshop opened, or a moment the front end sets), so the grid never moves
 by itself.
+
+Threads: one thread edits and reads the workshop (a UI's own thread). A few members may also be
+called from other threads meanwhile, because they work on an immutable snapshot of the last
+valid version (its `Stack` and compiled `Policy`, replaced whole after each valid edit):
+`findings()` (one analysis at a time; concurrent calls wait for each other), `last_findings`,
+`explain_request`, `decide`, `policy` and `disk_digest`. Everything else belongs to the
+editing thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -42,12 +50,13 @@ from studio.clock import TimeFormatError
 from studio.decision import Decision
 from studio.document import StackDocument, load_text, parse_yaml
 from studio.edits import Edit
-from studio.engine import Policy, compile_policy
+from studio.engine import Policy, recompile_policy
 from studio.errors import EditError, Issue, Problem, StackFileError, StackInvalidError, StudioError, did_you_mean
 from studio.explain import Explanation, explain
 from studio.git_file import text_at
 from studio.impact import Impact, impact
-from studio.live_grid import GridDelta, LiveGrid, policy_for
+from studio.live_analysis import Findings, LiveAnalysis
+from studio.live_grid import GridDelta, LiveGrid, without_samples
 from studio.live_validate import LiveValidator
 from studio.locate import locate, pydantic_issues
 from studio.opening import document_from_text as document_from_text
@@ -87,6 +96,19 @@ class _Entry:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Valid:
+    """The last valid version, as other threads may read it (one attribute, replaced whole)."""
+
+    stack: Stack
+    policy: Policy
+    """`stack` compiled without its sample customers, scenarios and sign-offs (see `live_grid`)."""
+    version: int
+    """The workshop version at which `stack` became current."""
+    at: int
+    """The sample moment the grid was decided at."""
+
+
 class Workshop:
     """An open stack: edits with undo and redo, live problems and preview, and the file behind it."""
 
@@ -101,11 +123,11 @@ class Workshop:
         self._version = 0
         self._issues: tuple[Issue, ...] = ()
         self._problems: tuple[Problem, ...] | None = None
-        self._valid_stack: Stack | None = None
-        self._policy: Policy | None = None
+        self._valid: _Valid | None = None
         self._grid: LiveGrid | None = None
         self._last = GridDelta.none()
         self._validator = LiveValidator()
+        self._analysis = LiveAnalysis()
         self._seen: list[StackDocument] = [document]
         """Versions loaded or saved in this session, newest last (see `_base`)."""
         self._settle("open")
@@ -154,7 +176,8 @@ class Workshop:
     @property
     def stale(self) -> bool:
         """The policy, grid and analyses show the last valid version, not the current stack."""
-        return self._valid_stack is not self._stack
+        valid = self._valid
+        return valid is None or valid.stack is not self._stack
 
     @property
     def issues(self) -> tuple[Issue, ...]:
@@ -201,8 +224,14 @@ class Workshop:
 
     @property
     def policy(self) -> Policy:
-        """The compiled policy of the last valid version; StackInvalidError if there never was one."""
-        return self._require()[0]
+        """The compiled policy of the last valid version (without its sample customers, scenarios
+        and sign-offs, which don't change decisions); StackInvalidError if there never was one.
+        Safe from any thread."""
+        valid = self._valid
+        if valid is None:
+            problems = [issue.unlocated(self._document.source) for issue in self._issues]
+            raise StackInvalidError("The stack has problems; fix them first", problems)
+        return valid.policy
 
     @property
     def grid(self) -> PreviewGrid:
@@ -291,6 +320,25 @@ class Workshop:
         """Whether someone changed (or removed) the file since it was loaded or saved here."""
         return self._document.changed_on_disk()
 
+    def disk_digest(self) -> str:
+        """The SHA-256 of the file's bytes on disk now: "" when it is missing or unreadable, or the
+        workshop has no file. Equal to `document.digest` while nobody changed the file.
+
+        A front end that answered "later" to a change on disk keeps this digest and asks again only
+        when it differs (`changed_since`): the file changed *again*. Safe from any thread.
+        """
+        path = self._document.path
+        if path is None:
+            return ""
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
+
+    def changed_since(self, digest: str) -> bool:
+        """Whether the file on disk differs from the bytes it had when `disk_digest()` gave `digest`."""
+        return self.disk_digest() != digest
+
     def reload(self) -> Change:
         """Take the file as it is on disk now (undo gets this workshop's version back).
 
@@ -362,14 +410,29 @@ class Workshop:
         return sample_request(stack, customer, agent, action, params or {}, grid.at if at is None else at, now=grid.at)
 
     def explain(
-        self, customer: str, agent: str, action: str, params: Mapping[str, Any] | None = None, at: int | None = None
+        self,
+        customer: str,
+        agent: str,
+        action: str,
+        params: Mapping[str, Any] | None = None,
+        at: int | None = None,
+        *,
+        flips: bool = True,
     ) -> Explanation:
-        """A cell's decision in business words, and what would flip it."""
-        return explain(self.policy, self.request(customer, agent, action, params, at))
+        """A cell's decision in business words, and what would flip it.
 
-    def explain_request(self, request: Request) -> Explanation:
-        """Any request's decision in business words, and what would flip it."""
-        return explain(self.policy, request)
+        `flips=False` leaves out the search for what would flip it (`flips` is empty and
+        `searched` False): the reasons at once (well under a millisecond), for front ends that
+        show them first and ask `explain_request(explanation.request)` for the flips a moment
+        later (that search decides the request a thousand times or so; it may run on a worker
+        thread).
+        """
+        return explain(self.policy, self.request(customer, agent, action, params, at), search=flips)
+
+    def explain_request(self, request: Request, *, flips: bool = True) -> Explanation:
+        """Any request's decision in business words, and what would flip it (unless `flips` is
+        False). Safe from any thread: it decides with the last valid version's policy."""
+        return explain(self.policy, request, search=flips)
 
     def replay(self, scenario: str) -> ReplayPair:
         """A scenario with the policy and without it, side by side."""
@@ -385,17 +448,19 @@ class Workshop:
             ids = [s.id for s in stack.scenarios]
             raise StudioError(f"No scenario '{scenario}' ({did_you_mean(scenario, ids)})", title="No such scenario")
         customers = [c for c in stack.customers if c.id == found.customer]
-        return compile_policy(stack.model_copy(update={"customers": customers, "scenarios": [found], "signoffs": []}))
+        scenario_stack = stack.model_copy(update={"customers": customers, "scenarios": [found], "signoffs": []})
+        return recompile_policy(self.policy, scenario_stack)  # every cell is the policy's: nothing to compile
 
-    def explain_step(self, scenario: str, index: int) -> Explanation:
+    def explain_step(self, scenario: str, index: int, *, flips: bool = True) -> Explanation:
         """A scenario step's decision (with the policy, against the history as it stood then),
-        in business words, and what would flip it. `index` is the step's place in the file."""
+        in business words, and what would flip it (unless `flips` is False). `index` is the
+        step's place in the file."""
         policy = self._scenario_policy(scenario)
         recorder = _Recording(policy)
         replayed = replay(recorder, scenario, now=self.sample_now)
         for position, step in enumerate(replayed.steps):
             if step.index == index:
-                return explain(policy, recorder.requests[position])
+                return explain(policy, recorder.requests[position], search=flips)
         raise EditError(f"Scenario {scenario} has no step {index} (valid: 0..{len(replayed.steps) - 1})")
 
     def knobs(self, rule_id: str) -> list[whatifs.Knob]:
@@ -435,6 +500,42 @@ class Workshop:
         text = text_at(self._document.path, rev)
         return self.impact(load_text(text, source=f"{self._document.source}@{rev}").stack)
 
+    # -- the policy analysis (findings, coverage) ------------------------------------------------------
+
+    def findings(self) -> Findings:
+        """The policy analysis of the last valid version: findings, coverage (`Findings.report`).
+
+        Analyses first when that version hasn't been analysed yet (one `studio.analysis.Analyzer`
+        per workshop, created on the first call, then updated incrementally with each new valid
+        version and its compiled policy: about 0.1-0.5 s after an edit on the sample stacks, more
+        the first time). While the stack is invalid it is the last valid version's, `stale`.
+        Witnesses happen near the sample moment (`sample_now`); moving it starts a new analyzer.
+
+        May run on a worker thread while the editing thread goes on editing (it works on an
+        immutable snapshot; calls wait for each other). StackInvalidError if the stack has never
+        been valid; `live_analysis.AnalysisUnavailableError` (a StudioError) without the
+        `analysis` extra.
+        """
+        valid = self._valid
+        if valid is None:
+            raise StackInvalidError(
+                "The stack has problems; fix them to analyse it",
+                [issue.unlocated(self._document.source) for issue in self._issues],
+            )
+        done = self._analysis.bring_up_to(
+            valid.stack, partial(recompile_policy, valid.policy, valid.stack), valid.version, valid.at
+        )
+        return Findings(done.report, done.version, done.stack is not self._stack)
+
+    @property
+    def last_findings(self) -> Findings | None:
+        """The latest finished analysis, without running one (None before `findings()` first
+        finished); `stale` as of now. Never waits; any thread."""
+        done = self._analysis.last
+        if done is None:
+            return None
+        return Findings(done.report, done.version, done.stack is not self._stack)
+
     # -- sign-off ---------------------------------------------------------------------------------------
 
     def sign(self, team: str, name: str, at: int | None = None) -> Change:
@@ -464,7 +565,7 @@ class Workshop:
         try:
             self._settle(label)
         except BaseException:
-            self._stack, self._grid, self._valid_stack, self._policy = previous, None, None, None
+            self._stack, self._grid, self._valid = previous, None, None
             self._settle("restore")
             raise
 
@@ -477,14 +578,15 @@ class Workshop:
         if self._issues:
             self._last = GridDelta.none()
             return
-        policy = policy_for(self._stack)
+        previous = self._valid.policy if self._valid is not None else None
+        policy = recompile_policy(previous, without_samples(self._stack))  # only what the edit changed
         at = clock if clock is not None else self.sample_now
         if self._grid is None:
             self._grid = LiveGrid(self._stack, policy, at)
             self._last = GridDelta(frozenset(), len(self._grid.grid.decisions), True)
         else:
             self._last = self._grid.refresh(self._stack, policy, at)
-        self._valid_stack, self._policy = self._stack, policy
+        self._valid = _Valid(self._stack, policy, self._version, self._grid.at)
 
     def _clock_for(self, stack: Stack) -> int | None:
         if self._clock is not None:
@@ -498,9 +600,10 @@ class Workshop:
         return Change(label, self.valid, self._last, self._version)
 
     def _require(self) -> tuple[Policy, LiveGrid, Stack]:
-        if self._policy is None or self._grid is None or self._valid_stack is None:
+        valid, grid = self._valid, self._grid
+        if valid is None or grid is None:
             raise StackInvalidError("The stack has problems; fix them first", list(self.problems))
-        return self._policy, self._grid, self._valid_stack
+        return valid.policy, grid, valid.stack
 
     def _require_stack(self) -> Stack:
         return self._require()[2]

@@ -2,6 +2,9 @@
 
 - The live grid, refreshed incrementally, is always the grid `samples.preview` decides from
   scratch for the same stack (every decision, reasons included).
+- The policy the workshop recompiles incrementally after each edit (`engine.recompile_policy`)
+  decides every sample cell, and generated requests aimed at its conditions' edges, exactly as
+  a policy compiled from scratch.
 - Live validation always finds what `validate` finds.
 - Validation never raises, whatever the edit did to the stack.
 - Edits followed by as many undos restore the stack exactly, and save byte for byte.
@@ -23,8 +26,10 @@ from hypothesis import strategies as st
 
 from studio import edits
 from studio.document import load_file
-from studio.engine import compile_policy
+from studio.engine import compile_policy, recompile_policy
 from studio.errors import EditError
+from studio.generate import generate
+from studio.live_grid import without_samples
 from studio.samples import preview
 from studio.stack import AgentKind, Stack, ValueType
 from studio.validate import validate
@@ -179,6 +184,34 @@ def test_the_live_grid_is_always_the_grid_decided_from_scratch(sample_copy: Path
             for cell, decision in full.decisions.items():
                 assert live.decisions[cell] == decision, cell
                 assert [r.text for r in live.decisions[cell].reasons] == [r.text for r in decision.reasons], cell
+
+
+def _same_decisions(policy: Any, fresh: Any, requests: list[Any]) -> None:
+    for request in requests:
+        mine, theirs = policy.decide(request), fresh.decide(request)
+        assert mine == theirs, request
+        assert [r.text for r in mine.reasons] == [r.text for r in theirs.reasons], request
+
+
+@PROPERTY
+@given(data=st.data())
+def test_the_incrementally_recompiled_policy_decides_as_a_fresh_compile(sample_copy: Path, data: st.DataObject) -> None:
+    workshop = Workshop.open(sample_copy, now=NOW)
+    chained = recompile_policy(None, workshop.stack)  # with the samples, from valid version to valid version
+    for step in range(data.draw(st.integers(1, 6))):
+        _apply_random(workshop, data.draw)
+        if not workshop.valid:
+            continue
+        fresh = compile_policy(without_samples(workshop.stack))
+        policy = workshop.policy  # what the workshop recompiled, edit by edit
+        assert policy.cells.keys() == fresh.cells.keys() and policy.depth == fresh.depth
+        cells = [
+            workshop.request(customer, column.agent, column.action) for customer, column in workshop.grid.decisions
+        ]
+        edges = generate(workshop.stack, 60, seed=step, now=workshop.sample_now)
+        _same_decisions(policy, fresh, cells + edges)
+        chained = recompile_policy(chained, workshop.stack)
+        _same_decisions(chained, compile_policy(workshop.stack), cells[:20] + edges[:20])
 
 
 @SAVING
