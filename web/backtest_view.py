@@ -19,11 +19,13 @@ import streamlit as st
 
 from studio.decision import Verdict
 from studio.errors import StudioError
+from studio.stack import Stack
 from studio.workshop import Workshop
 from web import components, state, theme
 
 if TYPE_CHECKING:
     from studio.backtest.report import Summary
+    from studio.backtest.run import BacktestResult
 
 EXPORTS = ("customers", "events", "proposals")
 WORDS = {
@@ -59,20 +61,20 @@ def render(workshop: Workshop) -> None:
     if st.button("Run the backtest", key="backtest.run", type="primary", disabled=not ready):
         with st.spinner("Deciding every proposal…"):
             if where == "Upload":
-                summary = _run_uploads(workshop, files, mapping)
+                result = _run_uploads(workshop, files, mapping)
             else:
-                summary = _run_paths(workshop, names, mapping_name)
-        if summary is not None:
-            state.keep_backtest(summary, workshop.revision)
+                result = _run_paths(workshop, names, mapping_name)
+        if result is not None:
+            state.keep_backtest(result.summary, result.compiled, workshop.revision)
+            st.rerun()  # the review load above the backtest shows the observed volumes too
     kept = state.backtest()
     if kept is not None:
-        summary, revision = kept
-        if revision != workshop.revision:
+        if kept.revision != workshop.revision:
             st.caption("The stack changed since this run: run it again to see the current rules on the same data.")
-        _summary(summary)
+        _summary(workshop.stack, kept.summary)
 
 
-def _run_uploads(workshop: Workshop, files: dict[str, Any], mapping: Any) -> Summary | None:
+def _run_uploads(workshop: Workshop, files: dict[str, Any], mapping: Any) -> BacktestResult | None:
     from studio.backtest.inputs import Source
     from studio.backtest.mapping import parse_mapping
     from studio.backtest.run import Inputs, run_backtest
@@ -93,10 +95,10 @@ def _run_uploads(workshop: Workshop, files: dict[str, Any], mapping: Any) -> Sum
     except (StudioError, UnicodeDecodeError) as error:
         _failed(error)
         return None
-    return result.summary
+    return result
 
 
-def _run_paths(workshop: Workshop, names: dict[str, str], mapping_name: str) -> Summary | None:
+def _run_paths(workshop: Workshop, names: dict[str, str], mapping_name: str) -> BacktestResult | None:
     from studio.backtest.inputs import Source
     from studio.backtest.mapping import load_mapping
     from studio.backtest.run import Inputs, run_backtest
@@ -116,7 +118,7 @@ def _run_paths(workshop: Workshop, names: dict[str, str], mapping_name: str) -> 
     except StudioError as error:
         _failed(error)
         return None
-    return result.summary
+    return result
 
 
 def _failed(error: Exception) -> None:
@@ -126,16 +128,20 @@ def _failed(error: Exception) -> None:
         st.error(f"**Can't read the upload**: {components.md(str(error))}")
 
 
-def _summary(summary: Summary) -> None:
+def _summary(stack: Stack, summary: Summary) -> None:
     verdicts = summary.verdicts
     columns = st.columns(4)
     columns[0].metric("Proposals", f"{summary.proposals:,}")
     for column, verdict in zip(columns[1:], Verdict, strict=True):
         column.metric(f"{verdict.symbol} {verdict.value}", f"{verdicts.get(verdict.value, 0):,}")
+    refused = (
+        f" · {summary.refused:,} refused: agent or action not in the stack (counted as stop)" if summary.refused else ""
+    )
     st.caption(
         f"{summary.first_day} to {summary.last_day} · {summary.customers:,} customers · {summary.events:,} events"
+        + refused
     )
-    tables = summary.chart_tables()
+    tables = _named(stack, summary.chart_tables())
     left, right = st.columns(2)
     with left:
         st.subheader("Verdicts by team")
@@ -147,6 +153,7 @@ def _summary(summary: Summary) -> None:
         st.subheader("Flags per day per team, against review capacity")
         st.caption("Each cell: flags that day / what the team can review in a day.")
         st.altair_chart(_flags_chart(tables["flags_per_day"]), width="stretch")
+        st.caption("Review load, above, now shows these observed volumes beside the forecast from declared ones.")
     for load in summary.review_load:
         if load.days_over_capacity:
             st.markdown(
@@ -158,6 +165,18 @@ def _summary(summary: Summary) -> None:
         st.dataframe(pd.DataFrame(tables["stopped_examples"]), hide_index=True, width="stretch")
     for note in summary.notes:
         st.caption(note)
+
+
+def _named(stack: Stack, tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Teams by their names, as the room knows them (refused proposals have no team)."""
+    names = {team.id: team.name or team.id for team in stack.teams}
+
+    def name(team: str) -> str:
+        return names.get(team, team) if team else "(not in the stack)"
+
+    verdicts = [{**row, "key": name(row["key"])} if row["by"] == "team" else row for row in tables["verdicts"]]
+    days = [{**row, "team": name(row["team"])} for row in tables["flags_per_day"]]
+    return {**tables, "verdicts": verdicts, "flags_per_day": days}
 
 
 def _verdicts_chart(rows: list[dict[str, Any]]) -> alt.Chart:

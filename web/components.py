@@ -7,7 +7,7 @@ Every verdict is shown as colour *and* symbol (✔ go, ⚑ flag, ✖ stop), with
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import cast
 
 import altair as alt
@@ -17,9 +17,10 @@ import streamlit as st
 from studio import wording
 from studio.decision import Verdict
 from studio.errors import Problem, StudioError
+from studio.explain import Explanation
 from studio.samples import Column, PreviewGrid, Replay
 from studio.stack import Stack
-from web import theme
+from web import state, theme
 
 VERDICT_ORDER = [Verdict.GO.value, Verdict.FLAG.value, Verdict.STOP.value]
 
@@ -58,22 +59,55 @@ def customer_label(stack: Stack, customer_id: str) -> str:
     return (found.name or found.id) if found is not None else customer_id
 
 
+def choose_cell(
+    stack: Stack,
+    customers: Sequence[str],
+    columns: Sequence[Column],
+    *,
+    keys: tuple[str, str],
+    focus: tuple[str | None, Column],
+    customer_label: Callable[[str], str] = str,
+) -> tuple[str, Column] | None:
+    """A customer and an (agent, action) picked from two select boxes (`keys`: their widget keys),
+    starting at `focus` when the grid has it, else at its first customer and column (None: the
+    grid is empty)."""
+    if not customers or not columns:
+        return None
+    customer_key, column_key = keys
+    if state.widget(customer_key, None) not in customers:
+        state.set_widget(customer_key, focus[0] if focus[0] in customers else customers[0])
+    column_ids = [f"{c.agent}|{c.action}" for c in columns]
+    wanted = f"{focus[1].agent}|{focus[1].action}"
+    if state.widget(column_key, None) not in column_ids:
+        state.set_widget(column_key, wanted if wanted in column_ids else column_ids[0])
+    left, right = st.columns(2)
+    customer = left.selectbox("Customer", customers, format_func=customer_label, key=customer_key)
+    chosen = right.selectbox(
+        "Agent → action",
+        column_ids,
+        format_func=lambda c: column_label(stack, Column(*c.split("|", 1))),
+        key=column_key,
+    )
+    agent, action = chosen.split("|", 1)
+    return customer, Column(agent, action)
+
+
 def verdict_grid(
     stack: Stack,
     grid: PreviewGrid,
     *,
     selected: tuple[str, Column] | None = None,
     changed: Iterable[tuple[str, Column]] = (),
+    label: Callable[[str], str] | None = None,
 ) -> str:
     """The preview grid as an HTML table: a row per (agent, action), a column per customer.
 
     Each cell is the verdict's colour with its symbol; hovering tells the verdict and routes.
-    The selected cell has a thick blue outline; cells an edit just flipped have a blue ring."""
+    The selected cell has a thick blue outline; cells an edit just flipped have a blue ring.
+    Customers are named by `label` (default: the sample customer's name)."""
     flipped = set(changed)
-    head = "".join(
-        f'<th class="customer" title="{html.escape(c)}">{html.escape(customer_label(stack, c))}</th>'
-        for c in grid.customers
-    )
+    name = label or (lambda customer: customer_label(stack, customer))
+    head = "".join(f'<th class="customer" title="{html.escape(c)}">{html.escape(name(c))}</th>' for c in grid.customers)
     rows = []
     for column in grid.columns:
         cells = []
@@ -86,16 +120,52 @@ def verdict_grid(
             if (customer, column) in flipped:
                 classes.append("flipped")
             routes = f" → {', '.join(decision.routes)}" if decision.routes else ""
-            tip = html.escape(f"{customer_label(stack, customer)} · {column_label(stack, column)}: {verdict}{routes}")
+            tip = html.escape(f"{name(customer)} · {column_label(stack, column)}: {verdict}{routes}")
             cells.append(
                 f'<td class="{" ".join(classes)}" style="background:{theme.FILL[verdict]}" title="{tip}" '
                 f'data-verdict="{verdict.value}" data-cell="{html.escape(customer)}|{html.escape(column.agent)}|'
                 f'{html.escape(column.action)}">{verdict.symbol}</td>'
             )
-        label = html.escape(column_label(stack, column))
+        heading = html.escape(column_label(stack, column))
         ids = html.escape(f"{column.agent} · {column.action}")
-        rows.append(f'<tr><td class="row">{label}<br><small>{ids}</small></td>{"".join(cells)}</tr>')
+        rows.append(f'<tr><td class="row">{heading}<br><small>{ids}</small></td>{"".join(cells)}</tr>')
     return f'<table class="studio-grid"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def explanation(explained: Explanation) -> None:
+    """A decision explained: the verdict as a badge with whom it goes to, why (the decisive
+    rules first), and what would flip it, side by side."""
+    verdict = explained.decision.verdict
+    headline = explained.headline.replace(verdict.value, f"{verdict.symbol} {verdict.value}", 1)
+    st.markdown(f'<div style="font-size:1.4em">{badge(verdict, headline)}</div>', unsafe_allow_html=True)
+    why, flips = st.columns(2)
+    with why:
+        _why(explained)
+    with flips:
+        _flips(explained)
+
+
+def _why(explained: Explanation) -> None:
+    st.markdown("**Why**")
+    lines = sorted(explained.rules, key=lambda line: not line.decisive)
+    for line in lines:
+        mark = f"{line.verdict.symbol} " if line.decisive else "· "
+        details = "".join(f"\n    - {md(d)}" for d in line.details)
+        st.markdown(f"- {mark}{md(line.words)}{details}")
+    if explained.default:
+        st.markdown(f"- {md(explained.default)}")
+    if not lines and not explained.default:
+        st.markdown("- No rule fired.")
+
+
+def _flips(explained: Explanation) -> None:
+    st.markdown("**What would flip it**")
+    if not explained.flips:
+        st.markdown("Nothing within reach changes this verdict.")
+        return
+    for flip in explained.flips[:6]:
+        words = flip.words.removeprefix(f"{flip.verdict.value} ")  # the badge already says it
+        st.markdown(f"{badge(flip.verdict)} {md(words)}", unsafe_allow_html=True)
 
 
 def timeline_chart(stack: Stack, enforced: Replay, without: Replay) -> alt.LayerChart:

@@ -1,9 +1,9 @@
 """Analysis findings for the Findings and Stack pages, from the core's analysis (`studio.analysis`).
 
-Findings are computed by the core (`Analyzer`, kept per browser session by `web.state` and
-updated incrementally after each edit); this module shows them, grouped as the room thinks
-of them, each with the edit that resolves its kind: an owner to pick, a rule to add, a route
-to change, or the rules involved opened for editing right there.
+Findings are computed by the core (`Workshop.findings()`: the workshop's own analyzer, brought
+up to date incrementally with each valid version); this module shows them, grouped as the room
+thinks of them, each with the edit that resolves its kind: an owner to pick, a rule to add, a
+route to change, or the rules involved opened for editing right there.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from studio import edits, wording
+from studio.errors import StackInvalidError, StudioError
+from studio.live_analysis import AnalysisUnavailableError
 from studio.stack import FlagDuty, Rule, RuleKind, Stack
 from studio.workshop import Workshop
 from web import components, editors, state
@@ -40,8 +42,15 @@ class Question:
 
 
 def report(workshop: Workshop) -> Report | None:
-    """The analysis of the open stack's last valid version (None if analysis isn't installed)."""
-    return state.analysis(workshop)
+    """The analysis of the open stack's last valid version; None when the stack was never valid
+    or the analysis extra (z3) isn't installed, or when it failed (the error is shown once)."""
+    try:
+        return workshop.findings().report
+    except (AnalysisUnavailableError, StackInvalidError):
+        return None
+    except StudioError as error:
+        state.report(error)
+        return None
 
 
 def contested(workshop: Workshop) -> list[Question]:
@@ -60,8 +69,9 @@ def render(workshop: Workshop) -> None:
         return
     counts = [(len(found.errors), "error"), (len(found.warnings), "question"), (len(found.infos), "note")]
     summary = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts if n)
+    took = f"{found.stats.seconds:.1f} s" if found.stats.seconds >= 0.1 else "under 0.1 s"
     st.caption(
-        f"Every possible request checked (not just the samples) in {found.stats.seconds:.1f} s: "
+        f"Every possible request checked (not just the samples) in {took}: "
         f"{summary or 'nothing to report'}. Each finding comes with an example the engine decided."
     )
     if not found.findings:

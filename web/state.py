@@ -22,13 +22,14 @@ from studio.edits import Edit
 from studio.errors import SaveConflictError, StudioError
 from studio.folder import StackFolder
 from studio.live_grid import GridDelta
+from studio.population_grid import Cell, LoadedPopulation, PopulationGrid
 from studio.reapply import Reapplied, disk_changes, reapply
 from studio.samples import real_now
 from studio.workshop import Workshop
 from web.settings import WebSettings
 
 if TYPE_CHECKING:
-    from studio.analysis import Report
+    from studio.backtest.compile_sql import CompiledPolicy
     from studio.backtest.report import Summary
 
 T = TypeVar("T")
@@ -43,8 +44,9 @@ DISK = "studio.disk_changed"
 PROJECTOR = "studio.projector"
 ADMITTED = "studio.admitted"
 FLIPPED = "studio.flipped"
-ANALYZER = "studio.analyzer"
 BACKTEST = "studio.backtest"
+POPULATION = "studio.population"
+POPULATION_GRID = "studio.population_grid"
 QUERY_STACK = "stack"
 """The URL query parameter naming the open stack (`?stack=b2c_retail.yaml`), so a link opens it."""
 
@@ -166,7 +168,7 @@ def open_stack(choice: str) -> bool:
     st.session_state[WORKSHOP] = opened
     st.session_state[NAME] = folder().relative(path)
     st.session_state[EDITS] = Pending()
-    for key in (CONFLICT, DISK, FLIPPED, ANALYZER, BACKTEST):
+    for key in (CONFLICT, DISK, FLIPPED, BACKTEST, POPULATION, POPULATION_GRID):
         st.session_state.pop(key, None)
     st.query_params[QUERY_STACK] = folder().relative(path)
     return True
@@ -391,43 +393,90 @@ def disk_changed() -> tuple[StackChange, ...] | None:
     return found if isinstance(found, tuple) else None
 
 
-# -- analysis -----------------------------------------------------------------------------------------
+# -- backtests ----------------------------------------------------------------------------------------
 
 
-def analysis(current: Workshop) -> Report | None:
-    """The analysis of the open stack's last valid version: one `Analyzer` per session, brought
-    up to date incrementally after each edit. None when the stack was never valid or the
-    analysis extra (z3) isn't installed."""
-    try:
-        from studio.analysis import Analyzer
-    except ImportError:
+@dataclass(frozen=True)
+class KeptBacktest:
+    """This session's last backtest: its summary, the policy it compiled, the revision it ran on."""
+
+    summary: Summary
+    compiled: CompiledPolicy
+    revision: str
+
+
+def keep_backtest(summary: Summary, compiled: CompiledPolicy, revision: str) -> None:
+    """Remember this session's last backtest (for its summary and the observed review load)."""
+    st.session_state[BACKTEST] = KeptBacktest(summary, compiled, revision)
+
+
+def backtest() -> KeptBacktest | None:
+    found = st.session_state.get(BACKTEST)
+    return found if isinstance(found, KeptBacktest) else None
+
+
+# -- the preview's population ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """The population grid last decided, and what it was decided for."""
+
+    loaded: LoadedPopulation
+    policy: object
+    at: int
+    grid: PopulationGrid
+    flipped: frozenset[Cell]
+
+
+def population() -> LoadedPopulation | None:
+    """The customer export the Preview decides instead of the sample customers (None: the samples)."""
+    found = st.session_state.get(POPULATION)
+    return found if isinstance(found, LoadedPopulation) else None
+
+
+def use_population(loaded: LoadedPopulation) -> None:
+    st.session_state[POPULATION] = loaded
+    st.session_state.pop(POPULATION_GRID, None)
+
+
+def drop_population() -> None:
+    """Back to the sample customers."""
+    st.session_state.pop(POPULATION, None)
+    st.session_state.pop(POPULATION_GRID, None)
+
+
+def population_grid(current: Workshop) -> tuple[PopulationGrid, frozenset[Cell]] | None:
+    """The population decided with the open stack's last valid policy at the sample clock, and
+    the cells that changed since it was last decided here. Decided again only when the policy or
+    the clock changed; read again when the customer schema changed (a read that now fails is
+    reported and the samples come back)."""
+    from studio.population_grid import decide_population, load_population
+
+    loaded = population()
+    if loaded is None:
         return None
     try:
         policy = current.policy
     except StudioError:
         return None
-    stack = policy.stack
-    found = st.session_state.get(ANALYZER)
-    try:
-        if not isinstance(found, Analyzer):
-            found = Analyzer(stack, policy=policy, reference=current.sample_now)
-            st.session_state[ANALYZER] = found
-        elif found.report.stack != stack:
-            found.update(stack, policy=policy)
-    except StudioError as error:
-        _report(error)
-        return None
-    return found.report
-
-
-def keep_backtest(summary: Summary, revision: str) -> None:
-    """Remember this session's last backtest (and the stack revision it ran on)."""
-    st.session_state[BACKTEST] = (summary, revision)
-
-
-def backtest() -> tuple[Summary, str] | None:
-    found = st.session_state.get(BACKTEST)
-    return cast("tuple[Summary, str]", found) if isinstance(found, tuple) else None
+    if not loaded.fits(policy.stack):
+        try:
+            loaded = load_population(policy.stack, loaded.files)
+        except StudioError as error:
+            _report(error)
+            drop_population()
+            return None
+        st.session_state[POPULATION] = loaded
+    at = current.sample_now
+    found = st.session_state.get(POPULATION_GRID)
+    last = found if isinstance(found, _Decided) and found.loaded is loaded and found.at == at else None
+    if last is not None and last.policy is policy:
+        return last.grid, last.flipped
+    grid = decide_population(policy, loaded, at)
+    flipped = grid.changed_from(last.grid if last is not None else None)
+    st.session_state[POPULATION_GRID] = _Decided(loaded, policy, at, grid, flipped)
+    return grid, flipped
 
 
 # -- messages ------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ BASE_CSS = """
   color: #111111; font-weight: 700; margin-right: 6px; }
 .studio-question { border-left: 5px solid #E69F00; padding: 4px 10px; margin: 4px 0; background: #FFF8E6; }
 .studio-cleared { border-left: 5px solid #D55E00; padding: 4px 10px; background: #FCEDE4; }
+.studio-population { border-left: 5px solid #0072B2; padding: 6px 12px; margin: 2px 0 6px; background: #E8F1F8; }
+.studio-scroll { overflow-x: auto; padding-bottom: 4px; }
 .studio-signed { border-left: 5px solid #009E73; padding: 4px 10px; background: #E6F5F0; }
 </style>
 """

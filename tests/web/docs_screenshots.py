@@ -16,6 +16,9 @@ from typing import Any
 from tests.web.support import ROOT, copy_samples, passcode_in, start_server, stop_server
 
 IMAGES = ROOT / "docs" / "images"
+EXAMPLE = ROOT / "examples" / "backtest"
+"""The example exports (40 accounts, their history, 300 proposals, a mapping): copied under
+`exports/` in the served folder for the population preview and the backtest."""
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1440, "height": 900}
 
@@ -26,8 +29,10 @@ def main() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         folder = copy_samples(Path(scratch) / "stacks")
-        for export in (Path(__file__).parent / "data").glob("*.csv"):
-            (folder / export.name).write_bytes(export.read_bytes())
+        (folder / "exports").mkdir()
+        for export in EXAMPLE.glob("*.*"):
+            if export.suffix in (".csv", ".yaml"):
+                (folder / "exports" / export.name).write_bytes(export.read_bytes())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         server = start_server(folder, Path(scratch) / "web.log")
         try:
@@ -81,7 +86,6 @@ def _session(browser: Any, url: str) -> None:
     _shoot(page, "1-stack")
     _go(page, "2 · Matrix")
     _shoot(page, "2-matrix", page.get_by_role("tab", name=re.compile(r"^MAY")))
-    _type(page, "matrix.B3-sdr-discounts.limits.1.", "params.acv_impact_usd <= 30000")
     _type(page, "matrix.B3-sdr-discounts.limits.0.", "params.discount_pct <= 15")
     _go(page, "3 · Preview")
     _shoot(page, "3-preview")
@@ -90,6 +94,7 @@ def _session(browser: Any, url: str) -> None:
     page.wait_for_timeout(1500)
     _shoot(page, "3-preview-explained", page.get_by_text("Blue ring:"))
     _shoot(page, "3-preview-week", page.get_by_role("heading", name="The scenario, replayed"))
+    _population(page)
     _go(page, "4 · Findings")
     _shoot(page, "4-findings")
     _go(page, "5 · What-if")
@@ -101,14 +106,14 @@ def _session(browser: Any, url: str) -> None:
     _shoot(page, "5-whatif")
     _shoot(page, "5-review-load", page.get_by_role("heading", name="Review load", exact=True))
     page.get_by_text("Files in the studio's folder").click()
+    for name in ("customers", "events", "proposals"):
+        _fill(page, f"backtest.path.{name}", f"exports/{name}.csv")
+    _fill(page, "backtest.path.mapping", "exports/mapping.yaml")
     page.get_by_role("button", name="Run the backtest").click()
-    try:
-        page.get_by_text("Verdicts by team").wait_for()
-    except Exception:
-        page.screenshot(path="/tmp/docs-failed.png", full_page=True)
-        raise
+    page.get_by_text("Verdicts by team").wait_for()
     page.wait_for_timeout(1500)
     _shoot(page, "5-backtest", page.get_by_text("Verdicts by team"))
+    _shoot(page, "5-review-load-observed", page.get_by_role("heading", name="Review load", exact=True))
     page.get_by_test_id("stSidebar").get_by_role("button", name="Save").click()
     page.wait_for_timeout(1500)
     _go(page, "6 · Sign-off")
@@ -125,6 +130,30 @@ def _session(browser: Any, url: str) -> None:
     _go(page, "7 · Export")
     _shoot(page, "7-export")
     _conflict(browser, url, page)
+
+
+def _fill(page: Any, key: str, text: str) -> None:
+    box = _field(page, key)
+    box.fill(text)
+    box.press("Tab")
+    page.wait_for_timeout(400)
+
+
+def _population(page: Any) -> None:
+    """The example export as the preview's population, then back to the samples."""
+    page.get_by_text("Preview on your own customers instead").click()
+    page.get_by_text("Files in the studio's folder").first.click()
+    page.wait_for_timeout(800)
+    _fill(page, "population.path.customers", "exports/customers.csv")
+    _fill(page, "population.path.events", "exports/events.csv")
+    _fill(page, "population.path.mapping", "exports/mapping.yaml")
+    page.get_by_role("button", name="Preview on these customers").click()
+    page.get_by_text("Customers by verdict").wait_for()
+    page.wait_for_timeout(2000)
+    _shoot(page, "3-preview-population")
+    _shoot(page, "3-preview-population-cells", page.get_by_role("heading", name=re.compile("^The first")))
+    page.get_by_role("button", name="← Back to the samples").click()
+    page.wait_for_timeout(1500)
 
 
 def _conflict(browser: Any, url: str, alice: Any) -> None:

@@ -3,6 +3,7 @@ the workshop (the file on disk is checked where a page saves)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from tests.web.support import B2B
 from web import state
 
 RunApp = Callable[..., Any]
+DATA = Path(__file__).resolve().parent / "data"
+"""Three small exports (customers, events, proposals) for the B2B sample."""
 
 
 def keyed(elements: Iterable[Any], prefix: str) -> Any:
@@ -221,13 +224,58 @@ def test_preview_replays_the_week_with_and_without_the_policy(app: RunApp) -> No
 
 def test_an_edit_rings_the_cells_it_flipped(app: RunApp) -> None:
     at = app("matrix")
-    keyed(at.text_input, "matrix.B3-sdr-discounts.limits.1.").input("params.acv_impact_usd <= 30000").run()
     keyed(at.text_input, "matrix.B3-sdr-discounts.limits.0.").input("params.discount_pct <= 15").run()
     at.switch_page("views/preview.py").run()
     at.selectbox(key="preview.customer").select("birch-health").run()
     assert "the last change flipped" in texts(at.caption)
     assert "flipped" in texts(at.markdown)
     assert workshop_of(at).decision("birch-health", "ai-sdr-agent", "offer_discount").verdict.value == "go"
+
+
+def _exports(stacks: Path) -> None:
+    for export in DATA.glob("*.csv"):
+        (stacks / export.name).write_bytes(export.read_bytes())
+
+
+def test_preview_decides_a_customer_export_and_goes_back_to_the_samples(app: RunApp, stacks: Path) -> None:
+    _exports(stacks)
+    at = app("preview")
+    assert "Population: the stack's 9 sample customers" in texts(at.markdown)
+    at.radio(key="population.where").set_value("Files in the studio's folder").run()
+    at.text_input(key="population.path.events").input("events.csv").run()
+    at.button(key="population.load").click().run()
+    markdown = texts(at.markdown)
+    assert "Population: customers.csv, 3 customers" in markdown and "contact history: events.csv" in markdown
+    assert 'data-cell="birch|ai-sdr-agent|offer_discount" data-verdict' not in markdown  # attribute order
+    assert 'data-verdict="flag" data-cell="birch|ai-sdr-agent|offer_discount"' in markdown
+    assert "Customers by verdict, per agent → action" in texts(at.subheader)
+    at.selectbox(key="population.customer").select("birch").run()
+    assert "⚑ flag → Deal desk (Sales)" in texts(at.markdown)  # the chosen cell, explained
+    assert "Every customer" in texts(at.subheader) and not at.table  # no scenario: it is about the samples
+
+    at.switch_page("views/matrix.py").run()
+    keyed(at.text_input, "matrix.B3-sdr-discounts.limits.0.").input("params.discount_pct <= 15").run()
+    at.switch_page("views/preview.py").run()
+    birch = re.search(
+        r'<td class="([^"]*)"[^>]*data-verdict="(\w+)" data-cell="birch\|ai-sdr-agent\|offer_discount"',
+        texts(at.markdown),
+    )
+    assert birch is not None and "flipped" in birch.group(1).split() and birch.group(2) == "go"
+    assert "decisions changed since these customers were last decided here" in texts(at.caption)
+
+    at.button(key="population.back").click().run()
+    assert "Population: the stack's 9 sample customers" in texts(at.markdown)
+    assert at.table  # the scenario again
+
+
+def test_preview_reads_no_export_outside_the_folder(app: RunApp, stacks: Path) -> None:
+    (stacks.parent / "secret.csv").write_text("customer_id\nx\n")
+    at = app("preview")
+    at.radio(key="population.where").set_value("Files in the studio's folder").run()
+    at.text_input(key="population.path.customers").input("../secret.csv").run()
+    at.button(key="population.load").click().run()
+    assert "outside the studio's folder" in texts(at.error)
+    assert "Population: the stack's 9 sample customers" in texts(at.markdown)
 
 
 # -- 4 · Findings ---------------------------------------------------------------------------------------
@@ -271,9 +319,7 @@ def test_a_contested_decision_gets_a_lead_rule(app: RunApp) -> None:
 
 
 def test_what_if_slides_a_limit_and_applies_it(app: RunApp) -> None:
-    at = app("matrix")
-    keyed(at.text_input, "matrix.B3-sdr-discounts.limits.1.").input("params.acv_impact_usd <= 30000").run()
-    at.switch_page("views/whatif.py").run()
+    at = app("whatif")
     assert at.selectbox(key="whatif.rule").value == "B3-sdr-discounts"
     keyed(at.slider, "whatif.value.B3-sdr-discounts.limits.0.").set_value(15.0).run()
     assert "sample decisions change" in texts(at.markdown)
@@ -356,18 +402,23 @@ def test_a_conflicting_save_is_told_and_retried_without_losing_either_edit(app: 
 # -- backtest -----------------------------------------------------------------------------------------
 
 
-DATA = Path(__file__).resolve().parent / "data"
-
-
-def test_a_backtest_runs_on_exports_in_the_folder(app: RunApp, stacks: Path) -> None:
-    for export in DATA.glob("*.csv"):
-        (stacks / export.name).write_bytes(export.read_bytes())
+def test_a_backtest_runs_on_exports_in_the_folder_and_its_load_is_shown_beside_the_forecast(
+    app: RunApp, stacks: Path
+) -> None:
+    _exports(stacks)
     at = app("whatif")
+    assert not any("Observed" in s for s in texts(at.subheader).splitlines())
     at.radio(key="backtest.where").set_value("Files in the studio's folder").run()
     at.button(key="backtest.run").click().run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Proposals"] == "5" and metrics["⚑ flag"] == "2"
-    assert "Verdicts by team" in texts(at.subheader)
+    subheaders = texts(at.subheader)
+    assert "Verdicts by team" in subheaders
+    assert "Forecast: declared volumes" in subheaders and "Observed: the backtest's real volumes" in subheaders
+    assert "over the backtest's 5 real proposals" in texts(at.caption)
+    markdown = texts(at.markdown)
+    assert "✖ Customer Success reviews 26.3 flags a day against a capacity of 20" in markdown  # declared
+    assert re.search(r"✔ Customer Success reviews 0\.\d flags a day of its 20", markdown)  # observed
 
 
 def test_a_backtest_cannot_read_outside_the_folder(app: RunApp, stacks: Path) -> None:

@@ -1,6 +1,7 @@
 """Page 3 · Preview: sample customers x actions as a verdict grid (colour and symbol), the
 explanation and "what would flip it" for a chosen cell, and a scenario replayed as a week,
-with the policy and without it."""
+with the policy and without it. A customer export can be the population instead of the
+samples (`web.population_view`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import streamlit as st
 from studio import wording
 from studio.decision import Verdict
 from studio.errors import StudioError
-from studio.explain import Explanation
 from studio.samples import Column
 from studio.workshop import Workshop
-from web import components, state
+from web import components, population_view, state
 
 CUSTOMER_KEY = "preview.customer"
 COLUMN_KEY = "preview.column"
@@ -28,6 +28,10 @@ def render() -> None:
         st.info("No stack is open: choose one in the sidebar.")
         return
     st.title("Preview")
+    loaded = population_view.header(workshop)
+    if loaded is not None:
+        population_view.render(workshop, loaded)
+        return
     stack = workshop.stack
     grid = workshop.grid
     if not grid.customers or not grid.columns:
@@ -53,27 +57,14 @@ def render() -> None:
 
 def _choose_cell(workshop: Workshop) -> tuple[str, Column] | None:
     stack = workshop.stack
-    grid = workshop.grid
-    customers = list(grid.customers)
-    columns = list(grid.columns)
-    if state.widget(CUSTOMER_KEY, None) not in customers:
-        state.set_widget(CUSTOMER_KEY, FOCUS[0] if FOCUS[0] in customers else customers[0])
-    column_ids = [f"{c.agent}|{c.action}" for c in columns]
-    focus = f"{FOCUS[1].agent}|{FOCUS[1].action}"
-    if state.widget(COLUMN_KEY, None) not in column_ids:
-        state.set_widget(COLUMN_KEY, focus if focus in column_ids else column_ids[0])
-    left, right = st.columns(2)
-    customer = left.selectbox(
-        "Customer", customers, format_func=lambda c: components.customer_label(stack, c), key=CUSTOMER_KEY
+    return components.choose_cell(
+        stack,
+        list(workshop.grid.customers),
+        list(workshop.grid.columns),
+        keys=(CUSTOMER_KEY, COLUMN_KEY),
+        focus=FOCUS,
+        customer_label=lambda c: components.customer_label(stack, c),
     )
-    chosen = right.selectbox(
-        "Agent → action",
-        column_ids,
-        format_func=lambda c: components.column_label(stack, Column(*c.split("|", 1))),
-        key=COLUMN_KEY,
-    )
-    agent, action = chosen.split("|", 1)
-    return customer, Column(agent, action)
 
 
 def _explanation(workshop: Workshop, customer: str, column: Column) -> None:
@@ -87,39 +78,7 @@ def _explanation(workshop: Workshop, customer: str, column: Column) -> None:
     st.subheader(f"{components.customer_label(stack, customer)} · {components.column_label(stack, column)}")
     if sample is not None and sample.story:
         st.caption(sample.story)
-    verdict = explanation.decision.verdict
-    st.markdown(
-        f'<div style="font-size:1.4em">{components.badge(verdict, explanation.headline.replace(verdict.value, f"{verdict.symbol} {verdict.value}", 1))}</div>',
-        unsafe_allow_html=True,
-    )
-    why, flips = st.columns(2)
-    with why:
-        _why(explanation)
-    with flips:
-        _flips(explanation)
-
-
-def _why(explanation: Explanation) -> None:
-    st.markdown("**Why**")
-    lines = sorted(explanation.rules, key=lambda line: not line.decisive)
-    for line in lines:
-        mark = f"{line.verdict.symbol} " if line.decisive else "· "
-        details = "".join(f"\n    - {components.md(d)}" for d in line.details)
-        st.markdown(f"- {mark}{components.md(line.words)}{details}")
-    if explanation.default:
-        st.markdown(f"- {components.md(explanation.default)}")
-    if not lines and not explanation.default:
-        st.markdown("- No rule fired.")
-
-
-def _flips(explanation: Explanation) -> None:
-    st.markdown("**What would flip it**")
-    if not explanation.flips:
-        st.markdown("Nothing within reach changes this verdict.")
-        return
-    for flip in explanation.flips[:6]:
-        words = flip.words.removeprefix(f"{flip.verdict.value} ")  # the badge already says it
-        st.markdown(f"{components.badge(flip.verdict)} {components.md(words)}", unsafe_allow_html=True)
+    components.explanation(explanation)
 
 
 def _scenario(workshop: Workshop) -> None:

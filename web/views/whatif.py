@@ -1,6 +1,7 @@
 """Page 5 · What-if and review load: slide a rule's number (a limit, a window, a cap) and see
 how many sample decisions change, drawn as a chart; then the flags per day each team would
-review against its capacity."""
+review against its capacity, forecast from declared volumes and, once a backtest ran in this
+session, observed in its real volumes beside it; then the backtest itself."""
 
 from __future__ import annotations
 
@@ -172,29 +173,70 @@ def _axis_title(words: str) -> str:
 def _review_load(workshop: Workshop) -> None:
     st.header("Review load")
     try:
-        report = workshop.review_load()
+        declared = workshop.review_load()
     except StudioError as error:
         components.error(error)
         return
-    st.caption(
-        f"Flags a day each team would review, from each agent's expected volume and the sample customers' weights, "
-        f"on a day like {wording.moment(report.at, workshop.stack.timezone)}."
+    forecast = (
+        f"Flags a day each team would review, from each agent's declared daily volume and the sample customers' "
+        f"weights, on a day like {wording.moment(declared.at, workshop.stack.timezone)}."
     )
-    st.altair_chart(_load_chart(report), width="stretch")
-    st.caption("Bars: forecast flags a day. Black tick: the team's review capacity a day.")
+    kept = state.backtest()
+    if kept is None:
+        st.caption(forecast)
+        _load(declared, _scale(declared))
+        if declared.unforecast:
+            st.caption("No daily volume declared for: " + ", ".join(declared.unforecast))
+        return
+    from studio.backtest import load_report
+
+    observed = load_report(kept.summary, kept.compiled)
+    scale = _scale(declared, observed)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Forecast: declared volumes")
+        st.caption(forecast)
+        _load(declared, scale)
+        if declared.unforecast:
+            st.caption("No daily volume declared for: " + ", ".join(declared.unforecast))
+    with right:
+        st.subheader("Observed: the backtest's real volumes")
+        summary = kept.summary
+        st.caption(
+            f"Mean flags a day each team would have reviewed over the backtest's {summary.proposals:,} real "
+            f"proposals, {summary.first_day} to {summary.last_day}."
+            + (
+                " The stack changed since that run: these are the rules as they were then."
+                if kept.revision != workshop.revision
+                else ""
+            )
+        )
+        _load(observed, scale)
+
+
+def _scale(*reports: LoadReport) -> float:
+    """One x axis for the charts side by side: the largest load or capacity shown."""
+    values = [t.per_day for r in reports for t in r.teams] + [
+        float(t.capacity) for r in reports for t in r.teams if t.capacity is not None
+    ]
+    return max([*values, 1.0]) * 1.05
+
+
+def _load(report: LoadReport, scale: float) -> None:
+    """A report's chart, then each loaded team in words with the rules driving its flags."""
+    st.altair_chart(_load_chart(report, scale), width="stretch")
+    st.caption("Bars: flags a day. Black tick: the team's review capacity a day.")
     for team in report.teams:
         if team.per_day <= 0 and not team.over:
             continue
         mark = "✖" if team.over else "✔"
-        drivers = "; ".join(f"{d.rule_id}: {wording.number(round(d.per_day, 1))}" for d in team.drivers[:3])
+        drivers = "; ".join(f"{d.rule_id}: {wording.rate(d.per_day)}" for d in team.drivers[:3])
         st.markdown(
             f"- {mark} {components.md(team.words())}" + (f" — driven by {components.md(drivers)}" if drivers else "")
         )
-    if report.unforecast:
-        st.caption("No daily volume declared for: " + ", ".join(report.unforecast))
 
 
-def _load_chart(report: LoadReport) -> alt.LayerChart:
+def _load_chart(report: LoadReport, scale: float) -> alt.LayerChart:
     data = pd.DataFrame(
         [
             {
@@ -207,12 +249,13 @@ def _load_chart(report: LoadReport) -> alt.LayerChart:
         ]
     )
     order = list(data["team"])
+    x_scale = alt.Scale(domain=[0, scale])
     bars = (
         alt.Chart(data)
         .mark_bar(stroke="#111111", strokeWidth=1)
         .encode(
             y=alt.Y("team:N", sort=order, title=None, axis=alt.Axis(labelFontSize=14, labelLimit=260)),
-            x=alt.X("flags a day:Q", title="flags a day"),
+            x=alt.X("flags a day:Q", title="flags a day", scale=x_scale),
             color=alt.Color(
                 "state:N",
                 scale=alt.Scale(
@@ -227,7 +270,7 @@ def _load_chart(report: LoadReport) -> alt.LayerChart:
     capacity = (
         alt.Chart(data.dropna(subset=["capacity"]))
         .mark_tick(color="#111111", thickness=5, size=30)
-        .encode(y=alt.Y("team:N", sort=order), x="capacity:Q", tooltip=["team:N", "capacity:Q"])
+        .encode(y=alt.Y("team:N", sort=order), x=alt.X("capacity:Q", scale=x_scale), tooltip=["team:N", "capacity:Q"])
     )
     return cast(alt.LayerChart, alt.layer(bars, capacity).properties(height=110 + 44 * len(order)))
 
