@@ -151,7 +151,9 @@ def _summary(stack: Stack, summary: Summary) -> None:
         st.altair_chart(_rules_chart(tables["top_rules"]), width="stretch")
     if tables["flags_per_day"]:
         st.subheader("Flags per day per team, against review capacity")
-        st.caption("Each cell: flags that day / what the team can review in a day.")
+        st.caption(
+            "Each cell: the flags a team would have reviewed that day; beside its name, what it can review in a day."
+        )
         st.altair_chart(_flags_chart(tables["flags_per_day"]), width="stretch")
         st.caption("Review load, above, now shows these observed volumes beside the forecast from declared ones.")
     for load in summary.review_load:
@@ -225,20 +227,26 @@ def _rules_chart(rows: list[dict[str, Any]]) -> alt.Chart:
 
 
 def _flags_chart(rows: list[dict[str, Any]]) -> alt.LayerChart:
-    """A team x day grid: each cell the flags that day against the team's capacity, in the
-    verdict colours (within capacity ✔, over ✖) with the numbers written in."""
+    """A team x day grid: each cell the flags that day, coloured against the team's capacity
+    (within ✔, over ✖), the capacity beside the team's name. Over a long period only the days
+    with flags are written in (31 numbers a row don't fit a projector's width)."""
     data = pd.DataFrame(rows)
     data["state"] = [
         "over capacity" if over else ("within capacity" if flags else "no flags")
         for over, flags in zip(data["over_capacity"], data["flags"], strict=True)
     ]
-    data["label"] = data.apply(
-        lambda row: (
-            f"{'✖ ' if row['over_capacity'] else ''}{row['flags']}"
-            + (f" / {int(row['capacity'])}" if pd.notna(row["capacity"]) else "")
-        ),
-        axis=1,
-    )
+    many = data["day"].nunique() > 14
+    data["label"] = [
+        "" if many and not flags else f"{'✖' if over else ''}{flags}"
+        for over, flags in zip(data["over_capacity"], data["flags"], strict=True)
+    ]
+    data["team"] = [
+        f"{team} · {int(capacity)}/day" if pd.notna(capacity) else team
+        for team, capacity in zip(data["team"], data["capacity"], strict=True)
+    ]
+    if many:  # shorter day labels, the period being in the caption above
+        one_month = data["day"].str[:7].nunique() == 1
+        data["day"] = [str(day)[-2:] if one_month else str(day)[5:] for day in data["day"]]
     busy = data.groupby("team")["flags"].transform("sum") > 0
     data = data[busy] if busy.any() else data
     base = alt.Chart(data).encode(
@@ -256,6 +264,6 @@ def _flags_chart(rows: list[dict[str, Any]]) -> alt.LayerChart:
         ),
         tooltip=["team:N", "day:O", "flags:Q", "capacity:Q"],
     )
-    text = base.mark_text(fontSize=14, fontWeight="bold", color=theme.INK).encode(text="label:N")
+    text = base.mark_text(fontSize=12 if many else 14, fontWeight="bold", color=theme.INK).encode(text="label:N")
     teams = data["team"].nunique()
     return cast(alt.LayerChart, alt.layer(cells, text).properties(height=110 + 50 * teams))
