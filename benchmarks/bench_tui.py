@@ -5,10 +5,13 @@ stack at a fixed clock, with the Preview tab open. A knob of a MAY rule (a limit
 chosen as the one whose change flips the most sample decisions, by the core's what-if sweep)
 is set alternately to two values; each edit goes through the app exactly as the rule editor's
 "apply" does (`StudioApp.apply_edit`: the workshop applies and re-validates, then the preview
-grid redraws the changed cells and the highlighted cell's explanation is recomputed), and is
-timed until `Pilot.pause()` returns: every message handled and the screen composited. The
-preview widget is checked to show the workshop's new version, and the flipped cells their new
-verdict.
+grid redraws the changed cells), and is timed until `Pilot.pause()` returns: every message
+handled and the screen composited. One of the two values is the file's, so every edit also
+takes the stack between saved and unsaved (the status line and the Diff tab's `●` change,
+which lays the tabs out again): the worst case for a single edit. The highlighted cell's
+explanation follows 0.2 s after edits pause (what would flip it on a worker thread), so it
+isn't part of an edit's time. The preview widget is checked to show the workshop's new
+version, and the flipped cells their new verdict.
 
 A second figure times the whole keyboard round trip in the rule editor (open it with `e`,
 change the limit's text, ctrl+s, the preview redrawn), which adds opening and closing a screen.

@@ -3,11 +3,13 @@ condition shown at its column and not applied, the file changed on disk, undo, q
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList, Static
 
+from studio import edits
 from studio.workshop import Workshop
 from tests.tui.conftest import cell, type_text
 from tui.app import StudioApp
@@ -15,7 +17,9 @@ from tui.dialogs.choice_dialog import ChoiceDialog
 from tui.screens.rule_editor_screen import RuleEditorScreen
 from tui.screens.studio_screen import StudioScreen
 from tui.widgets.condition_field import ConditionField
+from tui.widgets.explanation_panel import ExplanationPanel
 from tui.widgets.preview_grid import PreviewGrid
+from tui.widgets.preview_pane import EXPLAIN_DELAY
 from tui.widgets.rule_list import RuleList
 
 SDR_DISCOUNT = "ai-sdr-agent/offer_discount"
@@ -198,3 +202,39 @@ async def test_saving_keeps_comments_and_a_clean_stack_quits_at_once(app: Studio
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+@pytest.mark.asyncio
+async def test_an_edit_redraws_the_changed_cells_as_a_fresh_grid_would(app: StudioApp) -> None:
+    """The grid repaints only the cells an edit changed, reusing the others' cached renders:
+    what shows must be what a grid drawn afresh shows."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        grid = app.query_one(PreviewGrid)
+        for text, verdict in (("params.discount_pct <= 20", "✔ go"), ("params.discount_pct <= 10", "⚑ flag")):
+            change = app.apply_edit(partial(edits.set_limit, rule_id="B3-sdr-discounts", index=0, text=text), "set")
+            assert change is not None and change.delta.changed and not change.delta.reshaped
+            await settled_explanation(pilot)
+            assert cell(grid, "birch-health", SDR_DISCOUNT) == verdict
+            incremental = app.export_screenshot()
+            assert verdict in _grid_lines(grid)[grid.get_row_index("birch-health") + grid.header_height]
+            grid._clear_caches()  # what DataTable.update_cell would make it do: render every cell again
+            grid.refresh()
+            await pilot.pause()
+            assert app.export_screenshot() == incremental
+
+
+async def settled_explanation(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the explanation below the grid: the reasons, then what would flip it (a worker's search)."""
+    panel = pilot.app.query_one(ExplanationPanel)
+    await pilot.pause(EXPLAIN_DELAY)
+    for _ in range(100):
+        if "What would flip it" in str(panel.content) and "searching…" not in str(panel.content):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"the explanation didn't settle: {panel.content}")
+
+
+def _grid_lines(grid: PreviewGrid) -> list[str]:
+    return [grid.render_line(y).text for y in range(grid.size.height)]

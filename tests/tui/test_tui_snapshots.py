@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from studio.workshop import Workshop
 from tui.app import StudioApp
@@ -25,8 +25,8 @@ def test_preview_at_80x24(snap_compare: Any, workshop: Workshop) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await pilot.press("2", "right", "right")
         panel = app.studio.query_one(ExplanationPanel)
-        for _ in range(100):  # the explanation follows the cursor once it rests
-            if "offer_discount" in str(panel.content):
+        for _ in range(100):  # the explanation follows the cursor once it rests, what would flip it a moment later
+            if "offer_discount" in str(panel.content) and "searching…" not in str(panel.content):
                 break
             await pilot.pause(0.1)
 
@@ -40,7 +40,12 @@ def test_rule_editor_with_a_bad_condition(snap_compare: Any, workshop: Workshop)
         await pilot.press("down", "right", "enter", "e")
         field = pilot.app.screen.query_one("#f-when-0 Input", Input)
         field.value = "customer.renewl_stage == 'negotiation'"
-        await pilot.pause(0.7)
+        error = pilot.app.screen.query_one("#f-when-0 .condition-error", Static)
+        for _ in range(100):  # the error shows once typing pauses (0.4 s; longer on a busy machine)
+            await pilot.pause(0.1)
+            if error.display and str(error.content):
+                break
+        await pilot.pause(0.3)  # and the editor's own check of the whole rule (0.15 s after a change)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 

@@ -24,7 +24,7 @@ class ExplanationPanel(Static):
     }
 
     def show(self, stack: Stack, customer: str, explanation: Explanation) -> None:
-        """Explain one cell."""
+        """Explain one cell (what would flip it says `searching…` until `explanation.searched`)."""
         request = explanation.request
         dim = self.get_component_rich_style("explanation-panel--dim", partial=True)
         heading = self.get_component_rich_style("explanation-panel--heading", partial=True)
@@ -49,7 +49,9 @@ class ExplanationPanel(Static):
             target = f" → {obligation.to}" if obligation.to else ""
             text.append(f"\n   duty: {obligation.duty}{target} ({obligation.rule_id})", style=dim)
         text.append("\nWhat would flip it:", style=heading)
-        if not explanation.flips:
+        if not explanation.searched:
+            text.append(" searching…", style=dim)
+        elif not explanation.flips:
             text.append(" nothing small found", style=dim)
         for flip in explanation.flips:
             text.append("\n  ")

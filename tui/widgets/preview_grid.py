@@ -1,17 +1,21 @@
 """Sample customers x (agent, action), each cell's verdict as a symbol and a word, coloured.
 
-Redrawn cell by cell from the workshop's `GridDelta` when only decisions changed; rebuilt
-when rows or columns did, or when a verdict filter decides which rows show."""
+Redrawn cell by cell from the workshop's `GridDelta` when only decisions changed (and only
+those cells are rendered again, see `_replace_cells`); rebuilt when rows or columns did, or
+when a verdict filter decides which rows show."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from studio.decision import Decision
 from studio.live_grid import GridDelta
@@ -106,9 +110,46 @@ class PreviewGrid(DataTable[Text]):
             self.move_cursor(row=0, column=1, animate=False)
 
     def _update_cells(self, grid: Grid, delta: GridDelta) -> None:
+        """Put the changed decisions in their cells; a cell whose verdict stayed (its routes or
+        reasons changed) looks the same and is left alone."""
+        changed: dict[tuple[str, str], Text] = {}
         for customer, column in delta.changed:
             if customer in self._customers and column in self._columns:
-                self.update_cell(customer, column_key(column), self._cell(grid.decisions[(customer, column)]))
+                key = column_key(column)
+                text = self._cell(grid.decisions[(customer, column)])
+                shown = self.get_cell(customer, key)
+                if (text.plain, text.style) != (shown.plain, shown.style):  # Text's == ignores the style
+                    changed[(customer, key)] = text
+        if changed:
+            self._replace_cells(changed)
+
+    def _replace_cells(self, cells: dict[tuple[str, str], Text]) -> None:
+        """Put new values in these (customer, column key) cells and repaint their rows only.
+
+        `DataTable.update_cell` bumps the table's update count, which is part of every render
+        cache key: each edit then rendered every visible cell again (about 20 ms for a screen of
+        cells, where an edit flips a few). Here only the changed cells' cached renders and their
+        rows' and lines' are dropped; the other cells' renders are reused.
+        The caches are DataTable's own (Textual 8.2): a test checks that a grid updated this way
+        renders as one drawn afresh.
+        """
+        rows = {customer for customer, _ in cells}
+        for (customer, key), value in cells.items():
+            self._data[RowKey(customer)][ColumnKey(key)] = value
+        indexes = {index for customer in rows if (index := self._row_locations.get(RowKey(customer))) is not None}
+        lines = {
+            (self.header_height if self.show_header else 0) + y
+            for y, (row, _) in enumerate(self._y_offsets)
+            if row.value in rows
+        }
+        # Cache keys start with the row key, column key (cells), row index or line number; a key's
+        # `.value` is its string (comparing the keys themselves calls Python's __eq__, slower).
+        _discard(self._cell_render_cache, lambda k: (k[0].value, k[1].value) in cells)
+        _discard(self._row_render_cache, lambda k: k[0].value in rows)
+        _discard(self._row_renderable_cache, lambda k: k[1] in indexes)
+        _discard(self._line_cache, lambda k: k[0] in lines)
+        for index in indexes:
+            self.refresh_row(index)
 
     def _cell(self, decision: Decision) -> Text:
         if self._filter.verdict and decision.verdict.value != self._filter.verdict:
@@ -129,3 +170,9 @@ class PreviewGrid(DataTable[Text]):
         """Put the cursor on a cell, if it shows."""
         if customer in self._customers and column in self._columns:
             self.cursor_coordinate = Coordinate(self._customers.index(customer), self._columns.index(column) + 1)
+
+
+def _discard(cache: LRUCache[Any, Any], stale: Callable[[Any], bool]) -> None:
+    """Drop a DataTable render cache's stale entries (LRUCache can't be iterated, only its keys)."""
+    for key in [key for key in cache.keys() if stale(key)]:  # noqa: SIM118
+        cache.discard(key)

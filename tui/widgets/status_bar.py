@@ -59,4 +59,4 @@ class StatusBar(Static):
             )
         if line != self._line:
             self._line = line
-            self.update(line)
+            self.update(line, layout=False)  # one line, as wide as the screen: its size never changes
