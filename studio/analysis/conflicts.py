@@ -227,8 +227,7 @@ def _batch(
 
 def _meets_known(run: Run, must: Rule, nevers: list[Rule], cell: Cell) -> bool:
     """Does the must rule meet any of these (already known to conflict) never rules in this cell too?"""
-    tests = [_both_fired(must.id, never.id) for never in nevers]
-    if run.observed_example(cell, lambda decisions: any(test(decisions) for test in tests)) is not None:
+    if run.observed_example(cell, _fired_with_any(must.id, {never.id for never in nevers})) is not None:
         return True
     for never in nevers:
         models = [run.model_of(rule, cell) for rule in (must, never)]
@@ -239,6 +238,15 @@ def _meets_known(run: Run, must: Rule, nevers: list[Rule], cell: Cell) -> bool:
                 return True
     either = or_(*(run.terms(never, cell).when for never in nevers))
     return run.sat([run.terms(must, cell).when, either]).sat
+
+
+def _fired_with_any(first: str, others: set[str]) -> DecisionTest:
+    """Did the first rule fire, and one of the others too?"""
+
+    def test(decisions: Sequence[Decision]) -> bool:
+        return fired(decisions[0], first) is not None and any(entry.rule_id in others for entry in decisions[0].fired)
+
+    return test
 
 
 def _both_fired(first: str, second: str) -> DecisionTest:
@@ -279,7 +287,7 @@ def _shadowed(run: Run, words: Words, may: Rule, live_cells: list[Cell]) -> list
     if cells:
         cell = cells[0]
         nevers = [rule for rule in run.live_rules(cell) if rule.kind is RuleKind.NEVER]
-        co_firing = [never for never in nevers if run.sat([run.terms(may, cell).when, run.terms(never, cell).when]).sat]
+        co_firing = [never for never in nevers if _co_fires(run, may, never, cell)]
         witness = None
         for never in co_firing:
             terms = [run.terms(may, cell).when, run.terms(never, cell).when]
@@ -305,6 +313,16 @@ def _shadowed(run: Run, words: Words, may: Rule, live_cells: list[Cell]) -> list
             )
         )
     return findings
+
+
+def _co_fires(run: Run, may: Rule, never: Rule, cell: Cell) -> bool:
+    """Can both rules fire on one request in the cell? A request the engine already decided there,
+    with no more events than the solver's history slots, shows it (the encoding over-approximates,
+    so the solver would say yes too); else the solver is asked."""
+    slots = len(run.prover.primary.history.slots)
+    if run.observed_example(cell, _shadow_test(may.id, never.id), most_events=slots) is not None:
+        return True
+    return run.sat([run.terms(may, cell).when, run.terms(never, cell).when]).sat
 
 
 def _takes_effect(run: Run, may: Rule, nevers: list[Rule], cell: Cell) -> bool:

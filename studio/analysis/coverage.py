@@ -27,8 +27,9 @@ from typing import Any
 
 from studio.analysis.cells import Cell, flag_targets
 from studio.analysis.findings import Finding
-from studio.analysis.run import Run, fired
-from studio.analysis.symbolic import and_, not_, or_
+from studio.analysis.run import DecisionTest, Run, fired
+from studio.analysis.symbolic import Term, and_, not_, or_
+from studio.analysis.witness import Draft, draft_of
 from studio.decision import Decision, Effect
 from studio.stack import RuleKind
 
@@ -156,13 +157,13 @@ def _cell(run: Run, cell: Cell, codes: tuple[str, ...]) -> CoverageCell:
     mays = [rule for rule in live if rule.kind is RuleKind.MAY]
     nevers = [rule for rule in live if rule.kind is RuleKind.NEVER]
     musts = [rule for rule in live if rule.kind is RuleKind.MUST]
-    verdict = run.verdict(cell)
+    # The verdict formulas are built only for what the engine hasn't already shown in the cell.
     reachable = tuple(
         name
-        for name, term in (("go", verdict.go), ("flag", verdict.flag), ("stop", verdict.stop))
-        if run.seen(cell, name) or run.sat([term], likely=True).sat
+        for name in ("go", "flag", "stop")
+        if run.seen(cell, name) or run.sat([_formula(run, cell, name)], likely=True).sat
     )
-    default_reachable = run.seen(cell, "default") or run.sat([not_(verdict.covered)], likely=True).sat
+    default_reachable = run.seen(cell, "default") or run.sat([_formula(run, cell, "default")], likely=True).sat
     overridden_by = _overridden(run, cell, mays, nevers)
     allowing = [rule for rule in mays if run.allows.get((rule.id, cell.key))]
     if any(code in CONTESTED for code in codes):
@@ -203,17 +204,20 @@ def _cell(run: Run, cell: Cell, codes: tuple[str, ...]) -> CoverageCell:
     )
 
 
+def _formula(run: Run, cell: Cell, what: str) -> Term | bool:
+    """The formula of a verdict ("go", "flag", "stop") or of "default" (no may rule covers the request)."""
+    verdict = run.verdict(cell)
+    terms = {"go": verdict.go, "flag": verdict.flag, "stop": verdict.stop}
+    return terms[what] if what in terms else not_(verdict.covered)
+
+
 def _overridden(run: Run, cell: Cell, mays: list[Any], nevers: list[Any]) -> tuple[tuple[str, str], ...]:
     """Cross-team (may, never) pairs meeting on one request, confirmed by the engine on a witness."""
     pairs = [(may, never) for may in mays for never in nevers if may.owner != never.owner]
     pairs = [(may, never) for may, never in pairs if run.allows.get((may.id, cell.key))]
     if not pairs:
         return ()
-    formulas = {
-        (may.id, never.id): and_(run.terms(may, cell).when, run.terms(may, cell).limits, run.terms(never, cell).when)
-        for may, never in pairs
-    }
-    names = list(formulas)
+    names = [(may.id, never.id) for may, never in pairs]
     partners: dict[str, set[str]] = {}
     for may_id, never_id in names:
         partners.setdefault(may_id, set()).add(never_id)
@@ -225,11 +229,23 @@ def _overridden(run: Run, cell: Cell, mays: list[Any], nevers: list[Any]) -> tup
         stopped = {r.rule_id for r in decisions[0].fired if r.effect is Effect.STOP}
         return any(partners[may_id] & stopped for may_id in allowed)
 
-    draft, _ = run.example([or_(*formulas.values())], [cell], test, label=f"coverage-overridden:{cell.key}")
+    # A request the engine already decided here shows the pairs without building the formulas.
+    observed = run.observed_example(cell, test)
+    draft = draft_of(observed) if observed is not None else _overriding(run, cell, pairs, test)
     if draft is None:
         return ()
     decision = run.decide(run.prover.builder.requests(draft)[0])
     return tuple(pair for pair in names if _meet(decision, *pair))
+
+
+def _overriding(run: Run, cell: Cell, pairs: list[tuple[Any, Any]], test: DecisionTest) -> Draft | None:
+    """A confirmed request on which one of the (may, never) pairs meets, from the solver."""
+    formulas = [
+        and_(run.terms(may, cell).when, run.terms(may, cell).limits, run.terms(never, cell).when)
+        for may, never in pairs
+    ]
+    draft, _ = run.example([or_(*formulas)], [cell], test, label=f"coverage-overridden:{cell.key}")
+    return draft
 
 
 def _meet(decision: Decision, may: str, never: str) -> bool:

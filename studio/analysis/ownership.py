@@ -21,6 +21,7 @@ from studio.analysis.symbolic import not_
 from studio.analysis.witness import Draft, DraftStep, draft_of
 from studio.clock import MICROS_PER_HOUR as HOUR
 from studio.decision import Decision, Effect, Verdict
+from studio.request import Request
 from studio.stack import CustomerDecision, Rule, RuleKind
 
 MAX_CONTEST_PAIRS = 8
@@ -47,8 +48,9 @@ def unowned_decisions(run: Run) -> list[Finding]:
 
 def _unowned(run: Run, words: Words, decision: CustomerDecision, cells: list[Cell]) -> list[Finding]:
     teams = tuple(dict.fromkeys(cell.agent.team for cell in cells))
-    witness = None
-    for cell in cells:  # a request on which the default flags it to the acting agent's own team
+    observed = _observed_witness(run, cells, _defaulted_flag, f"unowned:{decision.id}")
+    witness = observed[1] if observed is not None else None
+    for cell in cells if witness is None else ():  # a request on which the default flags it to the agent's team
         verdict = run.verdict(cell)
         terms = [verdict.flag, not_(verdict.covered)]
         witness = run.witness(terms, [cell], _defaulted_flag, label=f"unowned:{decision.id}:{cell.key}")
@@ -75,6 +77,17 @@ def _unowned(run: Run, words: Words, decision: CustomerDecision, cells: list[Cel
             evidence="" if cells else "no action belongs to it yet",
         )
     ]
+
+
+def _observed_witness(run: Run, cells: list[Cell], test: DecisionTest, label: str) -> tuple[Cell, Witness] | None:
+    """A cell and a witness there among the requests already decided in any of the cells (looked
+    at before asking the solver about the first cell: the finding is about all of them, and a
+    witness in any one shows it)."""
+    for cell in cells:
+        observed = run.observed_example(cell, test)
+        if observed is not None:
+            return cell, run.finish(draft_of(observed), [cell], test, (label, "observed", cell.key))
+    return None
 
 
 def contested_decisions(run: Run) -> list[Finding]:
@@ -166,12 +179,15 @@ def _contest(
                 return (first, second), *mixed
             later = run.prover.formulas.after(first.agent, first.action)
             before, after = run.verdict(first), run.verdict(second, later)
+            # Not `likely`: replays find most contests, so the pairs left for the solver are
+            # mostly ones where no story exists, and a quick try over two events is asked in vain.
             draft, key = run.example(
                 [before.go, after.go],
                 [first, second],
                 _both_go,
                 label=f"contested:{first.key}:{second.key}",
                 envs=[run.prover.primary, later],
+                likely=False,
             )
             if draft is not None:
                 return (first, second), draft, key
@@ -185,16 +201,27 @@ MIXED_REPLAYS = 4
 def _mixed_replay(run: Run, first: Cell, second: Cell) -> tuple[Draft, tuple[object, ...]] | None:
     """Without the solver: a request on which the first agent went ahead, then the second agent's
     request (parameters) from one on which it went ahead, an hour later on the same customer."""
-    builder = run.prover.builder
-    seconds = [request for request, decision in run.examples(second) if decision.verdict is Verdict.GO]
-    firsts = [request for request, decision in run.examples(first) if decision.verdict is Verdict.GO]
-    for request in firsts[:MIXED_REPLAYS]:
+    seconds = _went_ahead(run, second)
+    for request in _went_ahead(run, first)[:MIXED_REPLAYS]:
         for other in seconds[:MIXED_REPLAYS]:
             later = DraftStep(second.agent.id, second.action.id, dict(other.params), request.at + HOUR)
             draft = replace(draft_of(request), steps=(*draft_of(request).steps, later))
-            if run.holds(_both_go)(builder.requests(draft)):
+            if _then_goes(run, draft):
                 return draft, ("contested", "mixed", first.key, second.key)
     return None
+
+
+def _went_ahead(run: Run, cell: Cell) -> list[Request]:
+    """The distinct requests that went ahead among those decided in the cell (a snapshot: replays
+    decide more requests in the cell while they run)."""
+    went = {id(request): request for request, decision in run.examples(cell) if decision.verdict is Verdict.GO}
+    return list(went.values())
+
+
+def _then_goes(run: Run, draft: Draft) -> bool:
+    """Does the draft's second request go ahead too? Its first request is one the engine already
+    let go in its cell (so it isn't decided again)."""
+    return run.decide(run.prover.builder.requests(draft)[1]).verdict is Verdict.GO
 
 
 def _goes(run: Run, cell: Cell) -> bool:
@@ -210,13 +237,11 @@ def _replay(run: Run, first: Cell, second: Cell) -> tuple[Draft, tuple[object, .
     """Without the solver: a request on which the first agent went ahead, then the second agent
     acting an hour later on the same customer (with that action in the history)."""
     builder = run.prover.builder
-    for request, decision in run.examples(first):
-        if decision.verdict is not Verdict.GO:
-            continue
+    for request in _went_ahead(run, first):
         draft = draft_of(request)
         later = DraftStep(second.agent.id, second.action.id, builder.params_for(second.action), request.at + HOUR)
         draft = replace(draft, steps=(*draft.steps, later))
-        if run.holds(_both_go)(builder.requests(draft)):
+        if _then_goes(run, draft):
             return draft, ("contested", "replay", first.key, second.key)
     return None
 
@@ -269,7 +294,7 @@ def _routes(
         target, decision = group
         found = kept.get(group) if kept is not None else None
         if found is None:
-            witnessed = _route_witness(run, rule, target, group_cells, eager=kept is not None)
+            witnessed = _route_witness(run, rule, target, group_cells)
             if witnessed is not None:
                 witness_cell, witness = witnessed
                 owner = witness_cell.owner
@@ -292,15 +317,14 @@ def _routes(
     return Bundle(findings, tags=tuple(tags))
 
 
-def _route_witness(run: Run, rule: Rule, target: str, cells: list[Cell], *, eager: bool) -> tuple[Cell, Witness] | None:
-    """The first cell (in order) with a request the rule flags to `target`, and that request.
-    `eager`: first look for one among the requests already decided in all the cells."""
+def _route_witness(run: Run, rule: Rule, target: str, cells: list[Cell]) -> tuple[Cell, Witness] | None:
+    """A cell with a request the rule flags to `target`, and that request: first among the
+    requests already decided in all the cells (any cell's witness shows the finding, and the
+    solver is asked only when none does), then the first cell (in order) the solver finds one in."""
     test = _routed(rule.id, target)
-    if eager:
-        for cell in cells:
-            observed = run.observed_example(cell, test)
-            if observed is not None:
-                return cell, run.finish(draft_of(observed), [cell], test, ("route", "observed", rule.id, cell.key))
+    observed = _observed_witness(run, cells, test, f"route:{rule.id}")
+    if observed is not None:
+        return observed
     for cell in cells:
         terms = run.terms(rule, cell)
         verdict = run.verdict(cell)

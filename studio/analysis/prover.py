@@ -14,14 +14,13 @@ import z3
 
 from studio.analysis.cells import Layout
 from studio.analysis.encode import Encoder, Env, conditions_literals
-from studio.analysis.formulas import Formulas, rule_need
+from studio.analysis.formulas import Formulas, RuleKey, rule_key, rule_need
 from studio.analysis.formulas import rule_trees as trees_of
 from studio.analysis.history import History
 from studio.analysis.session import Session
 from studio.analysis.space import Space
 from studio.analysis.symbolic import SStr, Term
 from studio.analysis.witness import WitnessBuilder, Witnesses
-from studio.cel.ast import Node
 from studio.clock import MICROS_PER_DAY, from_micros, is_zone, zone
 from studio.stack import ItemType, Rule, Stack, ValueType
 
@@ -29,9 +28,23 @@ HISTORY_CAP = 12
 """The most history events the solver considers (see history.py for when fewer are exact)."""
 
 
-def rule_trees(rules: Iterable[Rule]) -> list[Node]:
-    """Every condition and limit of the rules, as trees (parsed once per distinct text)."""
-    return [tree for rule in rules for tree in trees_of(rule)]
+_LITERALS: dict[RuleKey, frozenset[str]] = {}
+
+
+def rules_literals(rules: Iterable[Rule]) -> set[str]:
+    """Every string literal in the rules' conditions and limits (`conditions_literals`), read once
+    per distinct rule text: `fits` asks after every edit, and most rules didn't change."""
+    literals: set[str] = set()
+    for rule in rules:
+        key = rule_key(rule)
+        found = _LITERALS.get(key)
+        if found is None:
+            if len(_LITERALS) > 20_000:
+                _LITERALS.clear()
+            found = frozenset(conditions_literals(trees_of(rule)))
+            _LITERALS[key] = found
+        literals |= found
+    return literals
 
 
 def signature(stacks: Iterable[Stack], literals: Iterable[str]) -> str:
@@ -64,9 +77,17 @@ def signature(stacks: Iterable[Stack], literals: Iterable[str]) -> str:
 
 def history_bound(stack: Stack, cap: int) -> int:
     """K: enough history events for every cell's verdict to be decided exactly, at most `cap`."""
+    needs: dict[int, int] = {}  # by rule object: a rule binds many cells
+
+    def need_of(rule: Rule) -> int:
+        found = needs.get(id(rule))
+        if found is None:
+            found = needs[id(rule)] = rule_need(rule, when=None, limits=None)
+        return found
+
     largest = 1
     for cell in Layout.of(stack).cells:
-        largest = max(largest, sum(rule_need(rule, when=None, limits=None) for rule in cell.rules))
+        largest = max(largest, sum(need_of(rule) for rule in cell.rules))
     return min(cap, largest)
 
 
@@ -74,7 +95,7 @@ class Prover:
     """Everything symbolic about one stack (or, for comparisons, several versions of it)."""
 
     def __init__(self, stacks: list[Stack], *, reference: int, cap: int = HISTORY_CAP) -> None:
-        literals = conditions_literals(rule_trees(rule for stack in stacks for rule in stack.rules))
+        literals = rules_literals(rule for stack in stacks for rule in stack.rules)
         self.signature = signature(stacks, literals)
         self.space = Space(stacks, zones=(value for value in literals if is_zone(value)), literals=literals)
         self.history_bound = max(history_bound(stack, cap) for stack in stacks)
@@ -115,7 +136,7 @@ class Prover:
 
     def fits(self, stacks: list[Stack]) -> bool:
         """True when the edited stack(s) can reuse this prover."""
-        literals = conditions_literals(rule_trees(rule for stack in stacks for rule in stack.rules))
+        literals = rules_literals(rule for stack in stacks for rule in stack.rules)
         if signature(stacks, literals) != self.signature:
             return False
         bound = max(history_bound(stack, self.cap) for stack in stacks)

@@ -240,9 +240,12 @@ class Run:
         for request in self._seeder.requests(cell):
             self.decide(request)
 
-    def observed_example(self, cell: Cell, test: DecisionTest) -> Request | None:
-        """A request the engine already decided in the cell on which `test` passes."""
+    def observed_example(self, cell: Cell, test: DecisionTest, *, most_events: int | None = None) -> Request | None:
+        """A request the engine already decided in the cell on which `test` passes (with at most
+        `most_events` history events, if given)."""
         for request, decision in self.examples(cell):
+            if most_events is not None and len(request.history) > most_events:
+                continue
             if test([decision]):
                 return request
         return None
@@ -349,11 +352,13 @@ class Run:
         label: str,
         envs: Sequence[Env] | None = None,
         merge: Sequence[Rule] = (),
+        likely: bool = True,
     ) -> tuple[Draft | None, tuple[object, ...]]:
         """A confirmed, untidied draft on which `terms` hold and `test` passes (None: there is none).
 
         Cheapest first: a request the engine already decided in the cell; the liveness models
-        of the `merge` rules, merged (both orders); the solver."""
+        of the `merge` rules, merged (both orders); the solver (`likely`: first over a short
+        history, see `Session.check`)."""
         steps = self._steps(cells, envs)
         holds = self.holds(test)
         witnesses = self.prover.witnesses
@@ -370,7 +375,7 @@ class Run:
                 if draft is not None:
                     return draft, (label, "merged", tuple(cell.key for cell in cells))
             self.merge_failed.add(attempt)
-        _, draft, key = witnesses.example(terms, steps, holds, label=label)
+        _, draft, key = witnesses.example(terms, steps, holds, label=label, likely=likely)
         return draft, key
 
     def finish(self, draft: Draft, cells: Sequence[Cell], test: DecisionTest, key: tuple[object, ...]) -> Witness:

@@ -122,17 +122,18 @@ class Session:
         found = self._needs.get(key)
         if found is not None:
             return found[0]
-        if z3.is_not(term):
-            inner = self.needs_of(term.arg(0))
+        kind, _, children = _parts(term)
+        if kind == z3.Z3_OP_NOT:
+            inner = self.needs_of(children[0])
             result = (inner[1], inner[0])
-        elif z3.is_and(term) or z3.is_or(term):
-            parts = [self.needs_of(child) for child in term.children()]
+        elif kind in (z3.Z3_OP_AND, z3.Z3_OP_OR):
+            parts = [self.needs_of(child) for child in children]
             result = (sum(part[0] for part in parts), sum(part[1] for part in parts))
-        elif z3.is_implies(term):
-            first, second = self.needs_of(term.arg(0)), self.needs_of(term.arg(1))
+        elif kind == z3.Z3_OP_IMPLIES:
+            first, second = self.needs_of(children[0]), self.needs_of(children[1])
             result = (first[1] + second[0], first[0] + second[1])
         elif self._reads_history(self.uses_of(term)):
-            both = sum(max(self.needs_of(child)) for child in term.children()) if term.num_args() else UNBOUNDED
+            both = sum(max(self.needs_of(child)) for child in children) if children else UNBOUNDED
             result = (both, both)
         else:
             result = (0, 0)
@@ -148,13 +149,12 @@ class Session:
         found = self._uses.get(key)
         if found is not None:
             return found[0]
-        if z3.is_app(term) and term.num_args() == 0:
-            group = (
-                self.space.group_of.get(term.decl().name()) if term.decl().kind() == z3.Z3_OP_UNINTERPRETED else None
-            )
+        _, name, children = _parts(term)
+        if name is not None:
+            group = self.space.group_of.get(name)
             uses = frozenset({group}) if group else frozenset()
         else:
-            uses = frozenset().union(*(self.uses_of(child) for child in term.children()))
+            uses = frozenset().union(*(self.uses_of(child) for child in children))
         self._uses[key] = (uses, term)
         return uses
 
@@ -267,3 +267,31 @@ class Session:
             found = z3.BoolRef(z3.Z3_substitute(CTX.ref(), term.as_ast(), count, sources, targets), CTX)
             self._cut[key] = found
         return found
+
+
+def _parts(term: Term) -> tuple[int | None, str | None, list[Term]]:
+    """A term's operator (a `Z3_OP_*` kind; None if it isn't an application), its name if it is an
+    uninterpreted constant (a variable), and its arguments.
+
+    Read through the C API: z3's `children()` and `is_and()` wrap every argument in the class
+    of its sort and re-check it, which costs more than the walks over formulas themselves."""
+    ctx, ast = CTX.ref(), term.as_ast()
+    ast_kind = z3.Z3_get_ast_kind(ctx, ast)
+    if ast_kind != z3.Z3_APP_AST:
+        return None, None, z3.QuantifierRef(ast, CTX).children() if ast_kind == z3.Z3_QUANTIFIER_AST else []
+    app = z3.Z3_to_app(ctx, ast)
+    declaration = z3.Z3_get_app_decl(ctx, app)
+    kind = z3.Z3_get_decl_kind(ctx, declaration)
+    count = z3.Z3_get_app_num_args(ctx, app)
+    if count == 0:
+        return kind, _name(declaration) if kind == z3.Z3_OP_UNINTERPRETED else None, []
+    return kind, None, [z3.ExprRef(z3.Z3_get_app_arg(ctx, app, index), CTX) for index in range(count)]
+
+
+def _name(declaration: Any) -> str:
+    """A declaration's name, as `FuncDeclRef.name()` gives it."""
+    ctx = CTX.ref()
+    symbol = z3.Z3_get_decl_name(ctx, declaration)
+    if z3.Z3_get_symbol_kind(ctx, symbol) == z3.Z3_INT_SYMBOL:
+        return f"k!{z3.Z3_get_symbol_int(ctx, symbol)}"
+    return str(z3.Z3_get_symbol_string(ctx, symbol))

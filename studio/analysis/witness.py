@@ -428,14 +428,16 @@ class Witnesses:
         holds: Holds,
         *,
         label: str = "",
+        likely: bool = True,
     ) -> tuple[Outcome, Draft | None, tuple[object, ...]]:
-        """The solver's answer for `terms` and, when it has a model, a draft the engine confirms."""
+        """The solver's answer for `terms` and, when it has a model, a draft the engine confirms
+        (`likely`: there probably is one, see `Session.check`)."""
         key = (
             label,
             tuple(sorted(term.get_id() for term in terms if not isinstance(term, bool))),
             tuple((cell.key, env.name) for cell, env in steps),
         )
-        outcome = self.session.check(terms, likely=True)
+        outcome = self.session.check(terms, likely=likely)
         if outcome.model is None:
             return outcome, None, key
         remembered = self.drafts.get(key)
@@ -472,11 +474,12 @@ class Witnesses:
             readings.append(cached[1])
             drafts.append(builder.draft(cached[1], steps, slots))
         merged = drafts[0]
+        base_attributes = self._assigned_attributes(readings[0])
         for reading, draft in zip(readings[1:], drafts[1:], strict=True):
             draft = builder.shifted(draft, merged.steps[-1].at - draft.steps[-1].at)
             customer = dict(merged.customer)
-            for name in builder.space.attributes:
-                if not _assigns(readings[0], f"customer.{name}") and _assigns(reading, f"customer.{name}"):
+            for name in self._assigned_attributes(reading):
+                if name not in base_attributes:
                     customer[name] = draft.customer[name]
             merged_steps = []
             for (cell, env), mine, theirs in zip(steps, merged.steps, draft.steps, strict=True):
@@ -489,6 +492,16 @@ class Witnesses:
             history = tuple(sorted((*merged.history, *draft.history), key=lambda event: int(event["at"])))
             merged = Draft(customer, history, tuple(merged_steps))
         return merged if holds(builder.requests(merged)) else None
+
+    def _assigned_attributes(self, reading: Reading) -> tuple[str, ...]:
+        """The customer attributes a model constrains, in the space's order (read once per model:
+        merges combine the same liveness models over and over)."""
+        key = ("assigned", id(self.builder.space))
+        found: tuple[str, ...] | None = reading.memo.get(key)
+        if found is None:
+            found = tuple(name for name in self.builder.space.attributes if _assigns(reading, f"customer.{name}"))
+            reading.memo[key] = found
+        return found
 
     def finish(self, draft: Draft, holds: Holds, key: tuple[object, ...]) -> list[Request]:
         """The tidied requests of a confirmed draft (remembered by question)."""

@@ -89,3 +89,24 @@ def test_a_schema_change_rebuilds_the_solver() -> None:
     report = analyzer.update(edited)
     assert report.stats.rebuilt
     assert keys(report) == keys(analyze(edited, reference=NOW))
+
+
+def test_a_sequence_of_edits_keeps_the_findings_of_a_fresh_analysis() -> None:
+    # Each edit reuses what the previous run established (kept witnesses re-decided, requests
+    # decided before, routes and contests revised): the findings must not drift from a fresh run.
+    stack = tiny(RULES).stack
+    analyzer = Analyzer(stack, reference=NOW)
+    edits = [
+        ("n-vip", {"when": "customer.vip && customer.arr > 1000"}),
+        ("m-renewal", {"when": "customer.stage == 'renewal' || customer.vip"}),
+        ("y-small", {"limits": ["params.pct <= 5"]}),
+        ("n-vip", {"when": "customer.vip"}),
+    ]
+    for rule_id, update in edits:
+        stack = _edited(stack, rule_id, **update)
+        policy = compile_policy(stack)
+        report = analyzer.update(stack, policy=policy)
+        assert keys(report) == keys(analyze(stack, policy=policy, reference=NOW)), rule_id
+        for finding in report.findings:
+            if finding.witness is not None:
+                confirmed(stack, finding, policy)
