@@ -7,7 +7,7 @@ exported bundle's schema, the Rego policy and the decision service produce.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -210,3 +210,36 @@ class Decision:
         if self.refusal:
             data["refusal"] = self.refusal
         return data
+
+
+_new_object = object.__new__
+_DECIDED_FIELDS = ("verdict", "routes", "obligations", "fired", "default", "refusal", "reasons")
+if tuple(sorted(f.name for f in fields(Decision))) != tuple(sorted(_DECIDED_FIELDS)):  # `decided` sets every field
+    raise RuntimeError("Decision's fields changed: update studio.decision.decided")
+_SET_VERDICT, _SET_ROUTES, _SET_OBLIGATIONS, _SET_FIRED, _SET_DEFAULT, _SET_REFUSAL, _SET_REASONS = (
+    Decision.__dict__[name].__set__  # the slots' own setters (frozen only blocks `decision.x = ...`)
+    for name in _DECIDED_FIELDS
+)
+
+
+def decided(
+    verdict: Verdict,
+    routes: tuple[str, ...],
+    obligations: tuple[Obligation, ...],
+    fired: tuple[FiredRule, ...],
+    default: DefaultApplied | None,
+    reasons: tuple[Reason, ...],
+) -> Decision:
+    """`Decision(verdict, routes, obligations, fired, default, reasons=reasons)`, for the engine's
+    hot path: a frozen dataclass's `__init__` goes through `object.__setattr__` field by field,
+    which cost about a tenth of a decision on a large stack; setting the slots directly gives the
+    same object in half the time."""
+    decision: Decision = _new_object(Decision)
+    _SET_VERDICT(decision, verdict)
+    _SET_ROUTES(decision, routes)
+    _SET_OBLIGATIONS(decision, obligations)
+    _SET_FIRED(decision, fired)
+    _SET_DEFAULT(decision, default)
+    _SET_REFUSAL(decision, "")
+    _SET_REASONS(decision, reasons)
+    return decision

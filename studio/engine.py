@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from studio.cel.ast import Binary, Comprehension, Ident, Node, Operator, Quantifier, Select
+from studio.cel.ast import Binary, Call, Comprehension, Ident, Literal, Node, Operator, Quantifier, Select
 from studio.cel.compile import Compiled, compile_condition, comprehension_depth, constant_value, is_constant
 from studio.cel.parse import parse
 from studio.condition import text_of, to_tree
@@ -37,6 +37,7 @@ from studio.decision import (
     Reason,
     ReasonKind,
     Verdict,
+    decided,
     worded,
 )
 from studio.errors import StackInvalidError
@@ -194,13 +195,16 @@ class Policy:
         plan = self._plans.get((request.agent, request.action))
         if plan is None:
             return self._refuse(request)
-        cell, steps, window, default_note = plan
+        cell, steps, window, default_note, eventless = plan
         history: Sequence[Any] = request.history
         if window is not None and history:
             # Every use of the history in this cell looks only at events at most `window` old
             # (see `_history_window`): the others can't change any condition's value.
-            now = request.at
-            history = [event for event in history if now - event["at"] <= window]
+            # `now - at <= window` as `at >= now - window`: the same for times in whole microseconds.
+            oldest = request.at - window
+            history = [event for event in history if event["at"] >= oldest]
+        if not history:
+            steps = eventless  # the rules that need an event can't fire (`_needs_an_event`)
         variables: dict[str, Any] = {
             "customer": request.customer,
             "params": request.params,
@@ -212,61 +216,44 @@ class Policy:
         local: list[Any] = [None] * self.depth
         fired: list[FiredRule] = []
         notes: list[_Note] = []
-        obligations: list[Obligation] = []
-        stop = False
-        must_routes: list[str] = []
-        allowed = False
-        over_limit_routes: list[str] = []
-        over_limit_stop = over_limit_flag = False
+        obligations: tuple[Obligation, ...] = ()  # tuples: few must rules fire, most add nothing
+        must_routes: tuple[str, ...] = ()
+        stop = allowed = over_limit_flag = over_limit_stop = False
+        over_limit_routes: tuple[str, ...] = ()
         # Each step is a rule of the cell (by id) that can fire there, its condition specialised
-        # to the cell; what it adds when it fires as usual is prepared in advance (`_plans`).
+        # to the cell; what it adds when it fires is prepared in advance (`_plans`).
         for condition, step in steps:
             if not condition(variables, local):
                 continue
-            code, compiled, as_fired, limits, note = step
+            code, compiled, as_fired, limits, note, beyond = step
             if code is _STEP_NEVER:
                 stop = True
-                fired.append(as_fired)
-                notes.append(note)
-                continue
-            if code is _STEP_MUST:
-                obligations.extend(compiled.obligations)
+            elif code is _STEP_MUST:
+                if compiled.obligations:
+                    obligations += compiled.obligations
                 if compiled.flag_routes:
-                    must_routes.extend(compiled.flag_routes)
-                fired.append(as_fired)
-                notes.append(note)
-                continue
-            exceeded: tuple[str, ...] = ()
-            for text, limit in limits:
-                if not limit(variables, local):
-                    exceeded += (text,)
-            if not exceeded:
-                allowed = True
-                fired.append(as_fired)
-                notes.append(note)
-                continue
-            outcome = Verdict.FLAG if compiled.rule.over_limit == "flag" else Verdict.STOP
-            if outcome is Verdict.FLAG:
-                over_limit_flag = True
-                over_limit_routes.extend(compiled.flag_routes)
+                    must_routes += compiled.flag_routes
+            elif limits and (exceeded := _exceeded(limits, variables, local)):
+                as_fired, note = beyond.get(exceeded) or _beyond(compiled, exceeded)
+                if compiled.rule.over_limit == "flag":
+                    over_limit_flag = True
+                    over_limit_routes += compiled.flag_routes
+                else:
+                    over_limit_stop = True
             else:
-                over_limit_stop = True
-            fired.append(_fired(compiled, Effect.OVER_LIMIT, outcome, compiled.flag_routes, exceeded))
-            reason = _over_limit_reason(compiled, outcome, exceeded)
-            notes.append(_note(reason))
-        return _combine(
-            cell,
-            fired,
-            notes,
-            default_note,
-            obligations,
-            stop,
-            must_routes,
-            allowed,
-            over_limit_flag,
-            over_limit_stop,
-            over_limit_routes,
-        )
+                allowed = True
+            fired.append(as_fired)
+            notes.append(note)
+        if allowed:
+            return _decision(Verdict.GO, (), stop, must_routes, obligations, fired, notes)
+        if over_limit_flag:
+            return _decision(Verdict.FLAG, over_limit_routes, stop, must_routes, obligations, fired, notes)
+        if over_limit_stop:
+            return _decision(Verdict.STOP, (), stop, must_routes, obligations, fired, notes)
+        notes.append(default_note)
+        default = cell.default
+        routes = (default.route,) if default.route else ()
+        return _decision(default.verdict, routes, stop, must_routes, obligations, fired, notes, default)
 
     def _refuse(self, request: Request) -> Decision:
         if request.agent not in self.agents:
@@ -280,40 +267,48 @@ class Policy:
         )
 
 
-def _combine(
-    cell: Cell,
+def _decision(
+    permission: Verdict,
+    permission_routes: tuple[str, ...],
+    stop: bool,
+    must_routes: tuple[str, ...],
+    obligations: tuple[Obligation, ...],
     fired: list[FiredRule],
     notes: list[_Note],
-    default_note: _Note,
-    obligations: list[Obligation],
-    stop: bool,
-    must_routes: list[str],
-    allowed: bool,
-    over_limit_flag: bool,
-    over_limit_stop: bool,
-    over_limit_routes: list[str],
+    default: DefaultApplied | None = None,
 ) -> Decision:
-    default: DefaultApplied | None = None
-    if allowed:
-        permission = Verdict.GO
-        permission_routes: list[str] = []
-    elif over_limit_flag:
-        permission, permission_routes = Verdict.FLAG, over_limit_routes
-    elif over_limit_stop:
-        permission, permission_routes = Verdict.STOP, []
-    else:
-        default = cell.default
-        permission = default.verdict
-        permission_routes = [default.route] if default.route else []
-        notes.append(default_note)
+    """The decision from what fired: stop > flag > go (docs/semantics.md, "Combining")."""
     if stop or permission is Verdict.STOP:
         verdict = Verdict.STOP
+        routes: tuple[str, ...] = ()
     elif must_routes or permission is Verdict.FLAG:
         verdict = Verdict.FLAG
+        routes = tuple(dict.fromkeys(must_routes + permission_routes))
     else:
         verdict = Verdict.GO
-    routes = tuple(dict.fromkeys(must_routes + permission_routes)) if verdict is Verdict.FLAG else ()
-    return Decision(verdict, routes, tuple(obligations), tuple(fired), default, reasons=_in_order(notes, verdict))
+        routes = ()
+    # The reasons: `decision.ordered` of the notes' reasons, from what was prepared in advance.
+    if len(notes) > 1:
+        notes.sort(key=_RANK)  # stable, like ordered()
+    reasons = tuple(map(_STOPPED if verdict is Verdict.STOP else _AS_USUAL, notes))
+    return decided(verdict, routes, obligations, tuple(fired), default, reasons)
+
+
+def _exceeded(limits: tuple[tuple[str, Compiled], ...], variables: dict[str, Any], local: list[Any]) -> tuple[str, ...]:
+    """The limits (their texts) that don't hold, in order."""
+    exceeded: tuple[str, ...] = ()
+    for text, limit in limits:
+        if not limit(variables, local):
+            exceeded += (text,)
+    return exceeded
+
+
+def _beyond(compiled: CompiledRule, exceeded: tuple[str, ...]) -> tuple[FiredRule, _Note]:
+    """A may rule over its limits: its FiredRule and reason (prepared in advance by `_plans`
+    for every set of exceeded limits of a rule with a few of them)."""
+    outcome = Verdict.FLAG if compiled.rule.over_limit == "flag" else Verdict.STOP
+    as_fired = _fired(compiled, Effect.OVER_LIMIT, outcome, compiled.flag_routes, exceeded)
+    return as_fired, _note(_over_limit_reason(compiled, outcome, exceeded))
 
 
 _Note = tuple[int, Reason, Reason]
@@ -324,14 +319,6 @@ Prepared when compiling, so ordering the reasons of a decision is one small stab
 
 def _note(reason: Reason) -> _Note:
     return (REASON_RANK[(reason.kind, reason.verdict)], reason, worded(reason, Verdict.STOP))
-
-
-def _in_order(notes: list[_Note], verdict: Verdict) -> tuple[Reason, ...]:
-    """`decision.ordered` of the notes' reasons, from what was prepared in advance."""
-    if len(notes) > 1:
-        notes.sort(key=_RANK)  # stable, like ordered()
-    wording = _STOPPED if verdict is Verdict.STOP else _AS_USUAL
-    return tuple(map(wording, notes))
 
 
 _RANK, _AS_USUAL, _STOPPED = itemgetter(0), itemgetter(1), itemgetter(2)
@@ -429,10 +416,13 @@ def _default_reason(agent: Agent, action: Action, default: DefaultApplied, decis
 
 
 _STEP_NEVER, _STEP_MUST, _STEP_MAY = 0, 1, 2
-_Step = tuple[int, CompiledRule, FiredRule, tuple[tuple[str, Compiled], ...], "_Note"]
-"""(kind, the rule, its FiredRule and reason when it fires as usual, its limits)."""
-_Plan = tuple[Cell, tuple[tuple[Compiled, _Step], ...], Any, "_Note"]
-"""A cell, its steps with their conditions, its history window (or None) and its default's reason."""
+_Beyond = dict[tuple[str, ...], tuple[FiredRule, "_Note"]]
+_Step = tuple[int, CompiledRule, FiredRule, tuple[tuple[str, Compiled], ...], "_Note", _Beyond]
+"""(kind, the rule, its FiredRule and reason when it fires as usual, its limits, and for a may
+rule with limits, its FiredRule and reason for each set of limits it may exceed)."""
+_Plan = tuple[Cell, tuple[tuple[Compiled, _Step], ...], Any, "_Note", tuple[tuple[Compiled, _Step], ...]]
+"""A cell, its steps with their conditions, its history window (or None), its default's reason,
+and the steps that can fire on a request without (recent) events (`_needs_an_event`)."""
 
 
 def _always(variables: dict[str, Any], local: list[Any]) -> bool:
@@ -454,6 +444,7 @@ def _plans(
     """
     uses = {rule_id: _agent_action_fields(rule) for rule_id, rule in rules.items()}
     reach = {rule_id: _history_reach(rule) for rule_id, rule in rules.items()}
+    needs_event = {rule_id: _needs_an_event(rule) for rule_id, rule in rules.items()}
     notes: dict[int, _Note] = {}  # by id of CompiledRule: cells share them
     specialised: dict[
         tuple[str, tuple[tuple[str, str, Any], ...]], tuple[Compiled | None, tuple[tuple[str, Compiled], ...]]
@@ -483,22 +474,88 @@ def _plans(
             if note is None:
                 note = notes[id(made)] = _note(made.reason)  # type: ignore[arg-type]  # set for every rule
             if rule.kind is _NEVER:
-                steps.append((_STEP_NEVER, made, _fired(made, Effect.STOP, Verdict.STOP), (), note))
+                steps.append((_STEP_NEVER, made, _fired(made, Effect.STOP, Verdict.STOP), (), note, _NO_BEYOND))
             elif rule.kind is _MUST:
                 as_fired = (
                     _fired(made, Effect.FLAG, Verdict.FLAG, made.flag_routes)
                     if made.flag_routes
                     else _fired(made, Effect.DUTY, Verdict.GO)
                 )
-                steps.append((_STEP_MUST, made, as_fired, (), note))
+                steps.append((_STEP_MUST, made, as_fired, (), note, _NO_BEYOND))
             else:
                 kept = tuple(
                     (text, limit) for text, limit in limits if not (is_constant(limit) and constant_value(limit))
                 )
-                steps.append((_STEP_MAY, made, _fired(made, Effect.ALLOW, Verdict.GO), kept, note))
+                allow = _fired(made, Effect.ALLOW, Verdict.GO)
+                steps.append((_STEP_MAY, made, allow, kept, note, _all_beyond(made, kept)))
         window = _history_window([reach[made.rule.id] for made in cell.rules])
-        plans[key] = (cell, tuple(zip(conditions, steps, strict=True)), window, _note(cell.default_reason))
+        planned = tuple(zip(conditions, steps, strict=True))
+        eventless = tuple(entry for entry in planned if not needs_event[entry[1][1].rule.id])
+        plans[key] = (cell, planned, window, _note(cell.default_reason), eventless)
     return plans
+
+
+def _needs_an_event(rule: Rule) -> bool:
+    """Whether the rule's condition can hold only if the history has an event: one of its
+    top-level conjuncts is `history.exists(...)`, `history.exists_one(...)` or
+    `history.filter(...).size() >= n` with n > 0 (`> n` with n >= 0).
+
+    On a request without events (or none recent enough to matter: `_history_window`), such a
+    rule can't fire, so `Policy.decide` doesn't evaluate it."""
+    if rule.when is None:
+        return False
+    parts = [to_tree(rule.when)]
+    while parts:
+        part = parts.pop()
+        if isinstance(part, Binary) and part.op is Operator.AND:
+            parts += [part.left, part.right]
+        elif _on_history(part, (Quantifier.EXISTS, Quantifier.EXISTS_ONE)) or _counts_some_events(part):
+            return True
+    return False
+
+
+def _on_history(node: Node, quantifiers: tuple[Quantifier, ...]) -> bool:
+    """`history.q(e, ...)` for a quantifier q of `quantifiers` (`history` itself, at top level: no
+    comprehension around it rebinds the name)."""
+    return (
+        isinstance(node, Comprehension)
+        and node.quantifier in quantifiers
+        and isinstance(node.target, Ident)
+        and node.target.name == "history"
+    )
+
+
+def _counts_some_events(node: Node) -> bool:
+    """`size(history.filter(e, ...)) >= n` (or the method form) with n > 0, or `> n` with n >= 0."""
+    if not (isinstance(node, Binary) and node.op in (Operator.GE, Operator.GT)):
+        return False
+    count, bound = node.left, node.right
+    if not (isinstance(count, Call) and count.function == "size"):
+        return False
+    counted = count.target if count.target is not None else (count.args[0] if count.args else None)
+    if counted is None or not _on_history(counted, (Quantifier.FILTER,)):
+        return False
+    if not isinstance(bound, Literal) or isinstance(bound.value, bool | str):
+        return False
+    return bound.value > 0 or (node.op is Operator.GT and bound.value >= 0)
+
+
+_NO_BEYOND: _Beyond = {}  # shared by the steps without prepared outcomes; never changed
+_MOST_PREPARED_LIMITS = 4
+"""A may rule with at most this many limits has the outcome of each set of them exceeded
+prepared (15 at most); beyond, it is worked out when it happens (`_beyond`)."""
+
+
+def _all_beyond(made: CompiledRule, limits: tuple[tuple[str, Compiled], ...]) -> _Beyond:
+    """For each non-empty set of `limits` (as `_exceeded` lists them: in order), what the rule adds
+    to a decision when exactly those are exceeded."""
+    if not limits or len(limits) > _MOST_PREPARED_LIMITS:
+        return _NO_BEYOND
+    texts = [text for text, _ in limits]
+    subsets = (
+        tuple(text for index, text in enumerate(texts) if mask >> index & 1) for mask in range(1, 1 << len(texts))
+    )
+    return {exceeded: _beyond(made, exceeded) for exceeded in subsets}
 
 
 def _history_window(reaches: list[tuple[Any, ...] | None]) -> Any:

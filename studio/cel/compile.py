@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from operator import contains, eq, ge, gt, le, lt, ne, not_, truth
+from operator import add, contains, eq, ge, gt, le, lt, mul, ne, not_, sub, truth
 from typing import Any
 
 from studio.cel.ast import (
@@ -421,7 +421,8 @@ class _Compiler:
         flatten(node)
         decisive = op is Operator.OR  # the value that ends the chain: true for ||, false for &&
         parts: list[Compiled] = []
-        run: list[tuple[str, str, Callable[[Any], Any]]] = []  # consecutive simple tests, fused
+        simple: list[SimpleTest | None] = []  # for each part, its simple test if it is a lone one
+        run: list[SimpleTest] = []  # consecutive simple tests, fused
         for operand in operands:
             compiled = self.compile(operand)
             if isinstance(compiled, _Constant):
@@ -434,18 +435,24 @@ class _Compiler:
             if test is not None:
                 run.append(test)
                 parts.append(compiled)
+                simple.append(test)
                 continue
             if len(run) > 1:
                 parts[-len(run) :] = [_fused(run, decisive)]
+                simple[-len(run) :] = [None]
             run = []
             parts.append(compiled)
+            simple.append(None)
         if len(run) > 1:
             parts[-len(run) :] = [_fused(run, decisive)]
+            simple[-len(run) :] = [None]
         if not parts:
             return _Constant(not decisive)
+        if len(parts) == 2 and simple[0] is not None:
+            return _led(simple[0], parts[1], decisive)  # `customer.x in [...] && <anything>`
         return _chain(parts, decisive)
 
-    def _simple_test(self, node: Node) -> tuple[str, str, Callable[[Any], Any]] | None:
+    def _simple_test(self, node: Node) -> SimpleTest | None:
         """`x.f op constant`, `x.f in [constants]`, `x.f` or `!x.f` on a variable, as (x, f, test):
         `test(variables[x][f])` has the value's truth. Comparisons are asked the other way round
         (`15 >= params.pct` for `params.pct <= 15`), which Python answers the same for the
@@ -481,15 +488,16 @@ def _divide(left: float, right: float) -> float:
 
 
 _OPERATORS: dict[Operator, Callable[[Any, Any], Any]] = {
-    Operator.EQ: lambda a, b: a == b,
-    Operator.NE: lambda a, b: a != b,
-    Operator.LT: lambda a, b: a < b,
-    Operator.LE: lambda a, b: a <= b,
-    Operator.GT: lambda a, b: a > b,
-    Operator.GE: lambda a, b: a >= b,
-    Operator.ADD: lambda a, b: a + b,
-    Operator.SUB: lambda a, b: a - b,
-    Operator.MUL: lambda a, b: a * b,
+    # The `operator` module's functions are `a == b`, `a + b`, ... in C: no Python frame per use.
+    Operator.EQ: eq,
+    Operator.NE: ne,
+    Operator.LT: lt,
+    Operator.LE: le,
+    Operator.GT: gt,
+    Operator.GE: ge,
+    Operator.ADD: add,
+    Operator.SUB: sub,
+    Operator.MUL: mul,
     Operator.DIV: _divide,
 }
 
@@ -976,7 +984,19 @@ _REFLECTED: dict[Operator, Callable[[Any, Any], Any]] = {
 """`x op c` asked as `c reflected(op) x`, so a test can be `partial(reflected(op), c)`."""
 
 
-def _fused(tests: list[tuple[str, str, Callable[[Any], Any]]], decisive: bool) -> Compiled:
+SimpleTest = tuple[str, str, Callable[[Any], Any]]
+"""(x, f, test) for a test on a variable's field: `test(variables[x][f])` (`_simple_test`)."""
+
+
+def _led(first: SimpleTest, then: Compiled, decisive: bool) -> Compiled:
+    """`first && then` (or `||`), the simple test done in this closure rather than its own."""
+    name, field, test = first
+    if decisive:
+        return lambda variables, local: test(variables[name][field]) or then(variables, local)
+    return lambda variables, local: test(variables[name][field]) and then(variables, local)
+
+
+def _fused(tests: list[SimpleTest], decisive: bool) -> Compiled:
     """Consecutive simple tests of a conjunction (or disjunction) as one closure."""
     if len(tests) == 2:
         (n1, f1, t1), (n2, f2, t2) = tests
