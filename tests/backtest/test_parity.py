@@ -104,15 +104,17 @@ def test_duckdb_reads_csv_exports_as_parquet_ones(path: Path, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.stem)
-def test_spark_decides_as_duckdb_and_the_engine(path: Path, tmp_path: Path, spark: Any) -> None:
+def test_spark_decides_as_duckdb_and_the_engine_on_100k_proposals(path: Path, tmp_path: Path, spark: Any) -> None:
     stack = load_file(path).stack
-    data = edge_dataset(stack, 20_000, seed=13)
+    data = edge_dataset(stack, 100_000, seed=13)
     policy = compile_policy(stack)
     expected = engine_rows(policy, data)
     on_spark, spark_result = _run(path, data, tmp_path / "spark", engine="spark", spark=spark, policy=policy)
     on_duckdb, duckdb_result = _run(path, data, tmp_path / "duckdb", policy=policy)
-    assert not differences(expected, on_spark)[:20]
-    assert not differences(on_duckdb, on_spark, fields=("prow", "cid", "at", *COMPARED))[:20]
+    problems = differences(expected, on_spark)
+    assert not problems, f"{len(problems)} differences from the engine, first: " + "\n".join(problems[:20])
+    problems = differences(on_duckdb, on_spark, fields=("prow", "cid", "at", *COMPARED))
+    assert not problems, f"{len(problems)} differences from DuckDB, first: " + "\n".join(problems[:20])
     assert spark_result.summary.to_json() | {"engine": "", "timings": {}} == duckdb_result.summary.to_json() | {
         "engine": "",
         "timings": {},
