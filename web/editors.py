@@ -19,7 +19,7 @@ from studio.condition import leaves
 from studio.errors import Issue, StudioError
 from studio.stack import AllOf, AnyOf, Condition, Rule, RuleKind
 from studio.workshop import Workshop
-from web import components, state
+from web import components, live_check, state
 
 KIND_WORDS = {RuleKind.MAY: "MAY", RuleKind.MUST: "MUST", RuleKind.NEVER: "NEVER"}
 Path = tuple[str | int, ...]
@@ -90,8 +90,24 @@ def condition_fields(workshop: Workshop, rule: Rule, where: str) -> None:
             key=field_key,
             on_change=_set_leaf,
             args=(rule.id, leaf.path, field_key, leaf.text),
-            help="CEL, checked as you press Enter: e.g. history.exists(e, e.team == 'sales' && now - e.at <= hours(24))",
+            help="CEL, checked as you type, applied on Enter: e.g. history.exists(e, e.team == 'sales' && now - e.at <= hours(24))",
         )
+        _as_typed(workshop, rule, field_key, leaf.text)
+
+
+def _as_typed(workshop: Workshop, rule: Rule, field_key: str, shown: str) -> None:
+    """What is wrong with the text being typed in a CEL box, before Enter applies it."""
+    text = live_check.typed(field_key)
+    if text is None or text == shown or text == state.widget(field_key, shown):
+        return  # not typed in, or already applied (its problems are listed under the rule)
+    problems = condition_builder.check_text(workshop.stack, rule, text)
+    if not problems:
+        st.caption("✔ valid as typed: press Enter to apply")
+        return
+    for problem in problems:
+        where = f"column {problem.column}: " if problem.column else ""
+        hint = f" ({problem.hint})" if problem.hint else ""
+        st.caption(f"✖ {components.md(where + problem.message + hint)}")
 
 
 def _combiner(condition: Condition) -> str:
@@ -161,6 +177,8 @@ def limit_fields(workshop: Workshop, rule: Rule, where: str) -> None:
             on_change=_set_limit,
             args=(rule.id, index, field_key, text),
         )
+        with left:
+            _as_typed(workshop, rule, field_key, text)
         right.button(
             "Remove",
             key=key(workshop, where, rule.id, "limits", index, "remove"),

@@ -37,6 +37,8 @@ BASE_CSS = """
 .studio-cleared { border-left: 5px solid #D55E00; padding: 4px 10px; background: #FCEDE4; }
 .studio-population { border-left: 5px solid #0072B2; padding: 6px 12px; margin: 2px 0 6px; background: #E8F1F8; }
 .studio-scroll { overflow-x: auto; padding-bottom: 4px; }
+/* the as-typed CEL checks (web/live_check.py) draw nothing: take no room */
+div[class*="-live-cel-"] { display: none; }
 .studio-signed { border-left: 5px solid #009E73; padding: 4px 10px; background: #E6F5F0; }
 </style>
 """

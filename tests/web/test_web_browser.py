@@ -192,6 +192,26 @@ def test_two_browsers_see_each_others_saves_and_never_lose_an_edit(server: Serve
     )
 
 
+def test_cel_is_checked_as_it_is_typed_and_applied_only_on_enter(server: Server, new_page: NewPage) -> None:
+    page = new_page()
+    open_studio(page, server)
+    go(page, "matrix")
+    limit = field(page, "matrix.B3-sdr-discounts.limits.0.")
+    expect(limit).to_have_value(re.compile(r"^params\.discount_pct <= \d+$"))  # rendered (other tests may change it)
+    before = limit.input_value()
+    limit.click()
+    limit.press_sequentially("0 && params.discount_pct == 'ten'", delay=20)  # no Enter
+    expect(page.get_by_text(re.compile(r"✖ column \d+: can.t compare a number with a string"))).to_be_visible()
+    expect(limit).to_have_value(before + "0 && params.discount_pct == 'ten'")  # the page's reruns keep the typing
+    shot(page, "cel-as-typed")
+    limit.fill("params.discount_pct <= 12")
+    expect(page.get_by_text("✔ valid as typed: press Enter to apply")).to_be_visible()
+    expect(unsaved(page)).to_have_count(0)  # nothing applied yet
+    limit.press("Enter")
+    expect(unsaved(page)).to_be_visible()
+    expect(page.get_by_text("✔ valid as typed: press Enter to apply")).to_have_count(0)
+
+
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`studio web --share`, kept on the loopback interface for the test."""
