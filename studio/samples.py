@@ -196,6 +196,8 @@ class ReplayStep:
     decision: Decision
     went_ahead: bool
     """True when the action reached the customer (go), so later steps see it in the history."""
+    request: Request
+    """The request decided: the step against the customer's history as it stood then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +255,7 @@ def replay(policy: Policy, scenario_id: str, *, now: int, enforced: bool = True)
                     stack.timezone,
                 ),
             )
-        steps.append(ReplayStep(index, at, step.label, step.agent, step.action, params, decision, went_ahead))
+        steps.append(ReplayStep(index, at, step.label, step.agent, step.action, params, decision, went_ahead, request))
     return Replay(scenario, enforced, tuple(steps))
 
 

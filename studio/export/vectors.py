@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from studio.clock import iso, parse_instant
+from studio.clock import iso
 from studio.engine import Policy
 from studio.export.rego_input import RegoInput
 from studio.generate import RequestGenerator
 from studio.request import Request
-from studio.samples import _event_for, columns, customer_values, example_params, preview_request
+from studio.samples import columns, customer_values, example_params, preview_request, replay
 from studio.stack import Stack
 
 GENERATED = 120
@@ -85,35 +85,7 @@ def vectors_json(stack: Stack, found: list[Vector], at: int, stack_revision: str
 
 def _scenario_requests(policy: Policy, scenario_id: str, at: int) -> list[Request]:
     """The request behind each step of a scenario replayed with the policy enforced, in time order."""
-    stack = policy.stack
-    scenario = next(s for s in stack.scenarios if s.id == scenario_id)
-    sample = next(c for c in stack.customers if c.id == scenario.customer)
-    customer, history = customer_values(stack, sample, at)
-    actions = {action.id: action for action in stack.actions}
-    teams = {agent.id: agent.team for agent in stack.agents}
-    timed = sorted(
-        enumerate(scenario.steps),
-        key=lambda pair: (parse_instant(pair[1].at, now=at, tz=stack.timezone), pair[0]),
-    )
-    requests = []
-    for _, step in timed:
-        when = parse_instant(step.at, now=at, tz=stack.timezone)
-        action = actions[step.action]
-        params = example_params(action, step.params, now=at, tz=stack.timezone)
-        request = Request(step.agent, step.action, params, customer, history, when)
-        requests.append(request)
-        if policy.decide(request).verdict.value == "go":
-            event = _event_for(
-                stack.customer.history.payload,
-                action,
-                step.agent,
-                teams.get(step.agent, ""),
-                params,
-                when,
-                stack.timezone,
-            )
-            history = (*history, event)
-    return requests
+    return [step.request for step in replay(policy, scenario_id, now=at).steps]
 
 
 def _refusals(stack: Stack, at: int) -> list[Request]:
