@@ -66,35 +66,12 @@ class RuleEditorScreen(Screen[RuleDraft | None]):
                 teams.append((draft.owner, draft.owner))
             owner = draft.owner if draft.owner else Select.BLANK
             yield _row("owner", Select(teams, value=owner, prompt="choose the owning team", compact=True, id="f-owner"))
-            yield _row(
-                "agents",
-                Input(
-                    draft.agents,
-                    placeholder="ids, comma-separated (none: every agent)",
-                    compact=True,
-                    id="f-agents",
-                    suggester=IdListSuggester([a.id for a in self.stack.agents]),
-                ),
+            yield _id_list(
+                "agents", draft.agents, "ids, comma-separated (none: every agent)", [a.id for a in self.stack.agents]
             )
-            yield _row(
-                "teams",
-                Input(
-                    draft.teams,
-                    placeholder="team ids (binds their agents too)",
-                    compact=True,
-                    id="f-teams",
-                    suggester=IdListSuggester([t.id for t in self.stack.teams]),
-                ),
-            )
-            yield _row(
-                "actions",
-                Input(
-                    draft.actions,
-                    placeholder="action ids (none: every action)",
-                    compact=True,
-                    id="f-actions",
-                    suggester=IdListSuggester([a.id for a in self.stack.actions]),
-                ),
+            yield _id_list("teams", draft.teams, "team ids (binds their agents too)", [t.id for t in self.stack.teams])
+            yield _id_list(
+                "actions", draft.actions, "action ids (none: every action)", [a.id for a in self.stack.actions]
             )
             environment = environment_for(self.stack, self._known(draft.actions))
             for index, text in enumerate(draft.when):
@@ -333,6 +310,18 @@ def _row(label: str, widget: Widget, *, name: str | None = None, classes: str = 
     return Horizontal(
         Label(label, classes="field-label"), widget, classes=f"field-row {classes}".strip(), name=field_name
     )
+
+
+def _id_list(name: str, value: str, placeholder: str, ids: list[str]) -> Horizontal:
+    """A comma-separated list of ids (agents, teams, actions), completed from the stack's ids."""
+    field = Input(
+        value,
+        placeholder=placeholder,
+        compact=True,
+        id=f"f-{name}",
+        suggester=IdListSuggester(ids),
+    )
+    return _row(name, field)
 
 
 def _combiner(draft: RuleDraft, index: int) -> str:
