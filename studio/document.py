@@ -14,7 +14,7 @@ import io
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,8 @@ class StackDocument:
     """A validated stack together with the file text and YAML tree it came from."""
 
     stack: Stack
-    tree: CommentedMap
+    parsed: CommentedMap | None = field(compare=False, repr=False)
+    """The round-trip tree of `text`, or None until `tree` is first asked for."""
     text: str
     source: str
     """The file name shown in messages (`<text>` when loaded from a string)."""
@@ -51,11 +52,22 @@ class StackDocument:
     digest: str = ""
     """SHA-256 of the file's bytes when loaded or last saved: a save checks the file still has it."""
 
+    @property
+    def tree(self) -> CommentedMap:
+        """The round-trip YAML tree of `text`. A file that loads without a problem is read by
+        the quick reader (see `load_text`); its tree is parsed when first needed, to locate a
+        problem of an edit or to save, and then kept."""
+        parsed = self.parsed
+        if parsed is None:
+            parsed = parse_yaml(self.text, self.source)
+            object.__setattr__(self, "parsed", parsed)  # a cache: the document stays the same value
+        return parsed
+
     def render(self, stack: Stack) -> str:
         """The file text for `stack`, patched onto this document's tree."""
         if stack == self.stack:
             return self.text
-        tree = _copy_tree(self.tree, self.text)
+        tree = _fresh_tree(self.text, self.source)
         patch(tree, self.stack, stack)
         return _dump(tree, self.text)
 
@@ -77,7 +89,7 @@ class StackDocument:
                 f"Can't save {target}: {error.strerror or error}; the file on disk is unchanged."
             ) from None
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return StackDocument(stack, parse_yaml(text, str(target)), text, str(target), target, digest)
+        return StackDocument(stack, None, text, str(target), target, digest)
 
     def _check_unchanged(self, target: Path) -> None:
         if target != self.path:
@@ -123,11 +135,10 @@ def _dump(tree: CommentedMap, original: str) -> str:
     return buffer.getvalue()
 
 
-def _copy_tree(tree: CommentedMap, text: str) -> CommentedMap:
-    # A fresh parse is the one copy ruamel guarantees keeps every comment in place.
-    copied = _yaml().load(text)
-    assert isinstance(copied, CommentedMap)
-    return copied
+def _fresh_tree(text: str, source: str) -> CommentedMap:
+    """A tree of `text` to patch: a fresh parse is the one copy of a tree ruamel guarantees
+    keeps every comment in place."""
+    return parse_yaml(text, source)
 
 
 def guess_indent(text: str) -> tuple[int, int, int]:
@@ -181,6 +192,10 @@ def load_text(text: str, *, source: str = "<text>", path: Path | None = None, di
     """Parse and validate stack text; every failure is a StudioError with locations."""
     if len(text) > MAX_FILE_BYTES:
         raise StackFileError(f"{source} is too large for a stack ({len(text):,} characters).")
+    digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    quick = _quick_stack(text)
+    if quick is not None:
+        return StackDocument(quick, None, text, source, path, digest)
     tree = parse_yaml(text, source)
     try:
         stack = Stack.model_validate(tree)
@@ -191,30 +206,32 @@ def load_text(text: str, *, source: str = "<text>", path: Path | None = None, di
     if issues:
         problems = [locate(tree, text, issue, source) for issue in issues]
         raise StackInvalidError(f"{source}: {_count(problems)}", sorted(problems, key=_order))
-    digest = digest or hashlib.sha256(text.encode("utf-8")).hexdigest()
     return StackDocument(stack, tree, text, source, path, digest)
 
 
 def load_stack(text: str, *, source: str = "<text>") -> Stack:
-    """The validated `Stack` of stack text, without keeping a round-trip tree: the quick load
-    for code that only decides (an enforcement service, a benchmark, a batch check).
-
-    The same stack, and the same errors, as `load_text(text).stack`. The YAML is read by
-    libyaml (PyYAML's C parser) with the YAML 1.2 rules ruamel applies; anything that reader
-    can't vouch for (anchors and aliases, tags, directives, duplicate keys, numbers or dates
-    in unusual spellings, any problem at all) goes through `load_text`, which also locates
-    every problem. Without PyYAML's C extension this is `load_text(text).stack`.
-    """
-    data = _quick_data(text) if len(text) <= MAX_FILE_BYTES else None
-    if data is not None:
-        try:
-            stack = Stack.model_validate(data)
-        except ValidationError:
-            pass
-        else:
-            if not validate(stack):
-                return stack
+    """The validated `Stack` of stack text: `load_text(text).stack`, for code that only decides
+    (an enforcement service, a benchmark, a batch check)."""
     return load_text(text, source=source).stack
+
+
+def _quick_stack(text: str) -> Stack | None:
+    """The valid stack of `text` read without a round-trip tree, or None when that can't be
+    vouched for: then `load_text` parses the tree, which also locates every problem.
+
+    The YAML is read by libyaml (PyYAML's C parser) with the YAML 1.2 rules ruamel applies;
+    anything that reader can't vouch for (anchors and aliases, tags, directives, duplicate keys,
+    numbers or dates in unusual spellings, any problem at all) is left to ruamel, as is a stack
+    with any problem. Without PyYAML's C extension, always None. The same stack either way
+    (`tests/benchmarks/test_bench_fixtures.py` compares them)."""
+    data = _quick_data(text)
+    if data is None:
+        return None
+    try:
+        stack = Stack.model_validate(data)
+    except ValidationError:
+        return None
+    return None if validate(stack) else stack
 
 
 class _UnsureError(Exception):

@@ -18,6 +18,7 @@ Semantics (docs/semantics.md has the full text):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -52,7 +53,9 @@ from studio.stack import (
     Rule,
     RuleKind,
     Stack,
+    ValueSpec,
 )
+from studio.step_index import StepIndex, guards_of, index_steps
 from studio.validate import OWNER, validate
 
 _NEVER, _MUST, _MAY = RuleKind.NEVER, RuleKind.MUST, RuleKind.MAY
@@ -112,7 +115,7 @@ class Policy:
                 self.cells[(agent.id, action_id)] = self._cell(agent, action, owners.get(action.decision), compiled)
         self.agents = {agent.id: agent for agent in stack.agents}
         self.actions = actions
-        self._plans = _plans(self.cells, {rule.id: rule for rule in stack.rules}, compiled)
+        self._plans = _plans(self.cells, {rule.id: rule for rule in stack.rules}, compiled, stack.customer.attributes)
 
     def _cell(
         self,
@@ -190,12 +193,19 @@ class Policy:
         """The compiled cell for an agent and action, if the agent declares the action."""
         return self.cells.get((agent, action))
 
+    def remembered(self) -> int:
+        """How many decisions the cells remember (`decide` reuses them): one per combination of
+        rules that fired in a cell, so far."""
+        return sum(len(plan[5]) for plan in self._plans.values())
+
     def decide(self, request: Request) -> Decision:
         """The verdict on one request. Pure: the same request always gets the same decision."""
         plan = self._plans.get((request.agent, request.action))
         if plan is None:
             return self._refuse(request)
-        cell, steps, window, default_note, eventless = plan
+        cell, by_count, window, default_note, index, decisions = plan
+        if index is not None:  # only the rules a customer with this attribute value could fire
+            by_count = index.lookup(request.customer)
         history: Sequence[Any] = request.history
         if window is not None and history:
             # Every use of the history in this cell looks only at events at most `window` old
@@ -203,8 +213,8 @@ class Policy:
             # `now - at <= window` as `at >= now - window`: the same for times in whole microseconds.
             oldest = request.at - window
             history = [event for event in history if event["at"] >= oldest]
-        if not history:
-            steps = eventless  # the rules that need an event can't fire (`_needs_an_event`)
+        # Rules needing more events than the history has can't fire (`_events_needed`).
+        steps = by_count[len(history)] if len(history) < len(by_count) else by_count[-1]
         variables: dict[str, Any] = {
             "customer": request.customer,
             "params": request.params,
@@ -214,46 +224,31 @@ class Policy:
             "now": request.at,
         }
         local: list[Any] = [None] * self.depth
-        fired: list[FiredRule] = []
-        notes: list[_Note] = []
-        obligations: tuple[Obligation, ...] = ()  # tuples: few must rules fire, most add nothing
-        must_routes: tuple[str, ...] = ()
-        stop = allowed = over_limit_flag = over_limit_stop = False
-        over_limit_routes: tuple[str, ...] = ()
+        firings: list[_Firing] = []
+        prepared = True
         # Each step is a rule of the cell (by id) that can fire there, its condition specialised
         # to the cell; what it adds when it fires is prepared in advance (`_plans`).
-        for condition, step in steps:
-            if not condition(variables, local):
-                continue
-            code, compiled, as_fired, limits, note, beyond = step
-            if code is _STEP_NEVER:
-                stop = True
-            elif code is _STEP_MUST:
-                if compiled.obligations:
-                    obligations += compiled.obligations
-                if compiled.flag_routes:
-                    must_routes += compiled.flag_routes
-            elif limits and (exceeded := _exceeded(limits, variables, local)):
-                as_fired, note = beyond.get(exceeded) or _beyond(compiled, exceeded)
-                if compiled.rule.over_limit == "flag":
-                    over_limit_flag = True
-                    over_limit_routes += compiled.flag_routes
+        for condition, (usual, limits, beyond) in steps:
+            if condition(variables, local):
+                if limits and (exceeded := _exceeded(limits, variables, local)):
+                    firing = beyond.get(exceeded)
+                    if firing is None:
+                        firing, prepared = _beyond(usual.rule, exceeded), False
+                    firings.append(firing)
                 else:
-                    over_limit_stop = True
-            else:
-                allowed = True
-            fired.append(as_fired)
-            notes.append(note)
-        if allowed:
-            return _decision(Verdict.GO, (), stop, must_routes, obligations, fired, notes)
-        if over_limit_flag:
-            return _decision(Verdict.FLAG, over_limit_routes, stop, must_routes, obligations, fired, notes)
-        if over_limit_stop:
-            return _decision(Verdict.STOP, (), stop, must_routes, obligations, fired, notes)
-        notes.append(default_note)
-        default = cell.default
-        routes = (default.route,) if default.route else ()
-        return _decision(default.verdict, routes, stop, must_routes, obligations, fired, notes, default)
+                    firings.append(usual)
+        if not prepared:
+            return _combine(firings, cell.default, default_note)
+        # The decision depends on nothing but what fired (a cell's firings are prepared objects,
+        # compared by identity): decisions already made are reused, as building one is about a
+        # tenth of the work. The cache is bounded; entries are immutable, so threads may share it.
+        made = tuple(firings)
+        decision = decisions.get(made)
+        if decision is None:
+            decision = _combine(firings, cell.default, default_note)
+            if len(decisions) < _MOST_REMEMBERED:
+                decisions[made] = decision
+        return decision
 
     def _refuse(self, request: Request) -> Decision:
         if request.agent not in self.agents:
@@ -265,6 +260,39 @@ class Policy:
         return Decision(
             Verdict.STOP, refusal=why, reasons=(Reason(ReasonKind.REFUSAL, Verdict.STOP, f"Refused: {why}."),)
         )
+
+
+def _combine(firings: list[_Firing], default: DefaultApplied, default_note: _Note) -> Decision:
+    """The decision from the rules that fired, in rule-id order (`_decision` combines them)."""
+    stop = allowed = over_limit_flag = over_limit_stop = False
+    obligations: tuple[Obligation, ...] = ()
+    must_routes: tuple[str, ...] = ()
+    over_limit_routes: tuple[str, ...] = ()
+    for firing in firings:
+        code, rule = firing.code, firing.rule
+        if code is _STEP_NEVER:
+            stop = True
+        elif code is _STEP_MUST:
+            obligations += rule.obligations
+            must_routes += rule.flag_routes
+        elif code is _STEP_MAY:
+            allowed = True
+        elif rule.rule.over_limit == "flag":
+            over_limit_flag = True
+            over_limit_routes += rule.flag_routes
+        else:
+            over_limit_stop = True
+    fired = [firing.as_fired for firing in firings]
+    notes = [firing.note for firing in firings]
+    if allowed:
+        return _decision(Verdict.GO, (), stop, must_routes, obligations, fired, notes)
+    if over_limit_flag:
+        return _decision(Verdict.FLAG, over_limit_routes, stop, must_routes, obligations, fired, notes)
+    if over_limit_stop:
+        return _decision(Verdict.STOP, (), stop, must_routes, obligations, fired, notes)
+    notes.append(default_note)
+    routes = (default.route,) if default.route else ()
+    return _decision(default.verdict, routes, stop, must_routes, obligations, fired, notes, default)
 
 
 def _decision(
@@ -303,12 +331,12 @@ def _exceeded(limits: tuple[tuple[str, Compiled], ...], variables: dict[str, Any
     return exceeded
 
 
-def _beyond(compiled: CompiledRule, exceeded: tuple[str, ...]) -> tuple[FiredRule, _Note]:
-    """A may rule over its limits: its FiredRule and reason (prepared in advance by `_plans`
+def _beyond(compiled: CompiledRule, exceeded: tuple[str, ...]) -> _Firing:
+    """A may rule over its limits: what it adds to a decision (prepared in advance by `_plans`
     for every set of exceeded limits of a rule with a few of them)."""
     outcome = Verdict.FLAG if compiled.rule.over_limit == "flag" else Verdict.STOP
     as_fired = _fired(compiled, Effect.OVER_LIMIT, outcome, compiled.flag_routes, exceeded)
-    return as_fired, _note(_over_limit_reason(compiled, outcome, exceeded))
+    return _Firing(_STEP_OVER_LIMIT, compiled, as_fired, _note(_over_limit_reason(compiled, outcome, exceeded)))
 
 
 _Note = tuple[int, Reason, Reason]
@@ -415,14 +443,34 @@ def _default_reason(agent: Agent, action: Action, default: DefaultApplied, decis
     )
 
 
-_STEP_NEVER, _STEP_MUST, _STEP_MAY = 0, 1, 2
-_Beyond = dict[tuple[str, ...], tuple[FiredRule, "_Note"]]
-_Step = tuple[int, CompiledRule, FiredRule, tuple[tuple[str, Compiled], ...], "_Note", _Beyond]
-"""(kind, the rule, its FiredRule and reason when it fires as usual, its limits, and for a may
-rule with limits, its FiredRule and reason for each set of limits it may exceed)."""
-_Plan = tuple[Cell, tuple[tuple[Compiled, _Step], ...], Any, "_Note", tuple[tuple[Compiled, _Step], ...]]
-"""A cell, its steps with their conditions, its history window (or None), its default's reason,
-and the steps that can fire on a request without (recent) events (`_needs_an_event`)."""
+_STEP_NEVER, _STEP_MUST, _STEP_MAY, _STEP_OVER_LIMIT = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Firing:
+    """What a rule adds to a decision when it fires one way (as usual, or a may rule beyond a
+    set of its limits): prepared when compiling. Equal only to itself, so a tuple of them is a
+    cheap key for the decisions a cell has made (`Policy.decide`)."""
+
+    code: int
+    rule: CompiledRule
+    as_fired: FiredRule
+    note: _Note
+
+
+_Beyond = dict[tuple[str, ...], _Firing]
+_Step = tuple[_Firing, tuple[tuple[str, Compiled], ...], _Beyond]
+"""(what the rule adds when it fires as usual, its limits, and for a may rule with limits, what
+it adds for each set of limits it may exceed)."""
+_ByCount = tuple[tuple[tuple[Compiled, _Step], ...], ...]
+"""A cell's steps with their conditions, for each number of (recent) events in a request's
+history: those that can fire on it (`_events_needed`); the last for that many or more."""
+_Plan = tuple[Cell, _ByCount, Any, "_Note", StepIndex | None, dict[tuple[_Firing, ...], Decision]]
+"""A cell, its steps by history length, its history window (or None), its default's reason,
+where that pays its steps by history length indexed by a customer attribute (`step_index`),
+and the decisions it has made, by what fired."""
+_MOST_REMEMBERED = 256
+"""Decisions remembered per cell (each a different combination of rules that fired)."""
 
 
 def _always(variables: dict[str, Any], local: list[Any]) -> bool:
@@ -433,6 +481,7 @@ def _plans(
     cells: dict[tuple[str, str], Cell],
     rules: dict[str, Rule],
     compiled: dict[str, tuple[Compiled | None, tuple[tuple[str, Compiled], ...], int]],
+    attributes: Mapping[str, ValueSpec],
 ) -> dict[tuple[str, str], _Plan]:
     """For each cell, its rules with every condition specialised to the cell's agent and action.
 
@@ -444,7 +493,22 @@ def _plans(
     """
     uses = {rule_id: _agent_action_fields(rule) for rule_id, rule in rules.items()}
     reach = {rule_id: _history_reach(rule) for rule_id, rule in rules.items()}
-    needs_event = {rule_id: _needs_an_event(rule) for rule_id, rule in rules.items()}
+    needed = {rule_id: _events_needed(rule) for rule_id, rule in rules.items()}
+    guards = {rule_id: guards_of(_when_tree(rule), attributes) for rule_id, rule in rules.items()}
+
+    def by_count(entries: Sequence[tuple[Compiled, _Step]]) -> _ByCount:
+        """For n = 0, 1, ... the entries that can fire on a history of n events (the last: of more)."""
+        needs = [needed[step[0].rule.rule.id] for _, step in entries]
+        levels = {
+            level: tuple(e for e, need in zip(entries, needs, strict=True) if need <= level) for level in set(needs)
+        }
+        steps: tuple[tuple[Compiled, _Step], ...] = ()
+        counts = []
+        for count in range(max(needs, default=0) + 1):
+            steps = levels.get(count, steps)  # a count no rule needs exactly: as the one below it
+            counts.append(steps)
+        return tuple(counts)
+
     notes: dict[int, _Note] = {}  # by id of CompiledRule: cells share them
     specialised: dict[
         tuple[str, tuple[tuple[str, str, Any], ...]], tuple[Compiled | None, tuple[tuple[str, Compiled], ...]]
@@ -474,44 +538,54 @@ def _plans(
             if note is None:
                 note = notes[id(made)] = _note(made.reason)  # type: ignore[arg-type]  # set for every rule
             if rule.kind is _NEVER:
-                steps.append((_STEP_NEVER, made, _fired(made, Effect.STOP, Verdict.STOP), (), note, _NO_BEYOND))
+                steps.append(
+                    (_Firing(_STEP_NEVER, made, _fired(made, Effect.STOP, Verdict.STOP), note), (), _NO_BEYOND)
+                )
             elif rule.kind is _MUST:
                 as_fired = (
                     _fired(made, Effect.FLAG, Verdict.FLAG, made.flag_routes)
                     if made.flag_routes
                     else _fired(made, Effect.DUTY, Verdict.GO)
                 )
-                steps.append((_STEP_MUST, made, as_fired, (), note, _NO_BEYOND))
+                steps.append((_Firing(_STEP_MUST, made, as_fired, note), (), _NO_BEYOND))
             else:
                 kept = tuple(
                     (text, limit) for text, limit in limits if not (is_constant(limit) and constant_value(limit))
                 )
-                allow = _fired(made, Effect.ALLOW, Verdict.GO)
-                steps.append((_STEP_MAY, made, allow, kept, note, _all_beyond(made, kept)))
+                allow = _Firing(_STEP_MAY, made, _fired(made, Effect.ALLOW, Verdict.GO), note)
+                steps.append((allow, kept, _all_beyond(made, kept)))
         window = _history_window([reach[made.rule.id] for made in cell.rules])
         planned = tuple(zip(conditions, steps, strict=True))
-        eventless = tuple(entry for entry in planned if not needs_event[entry[1][1].rule.id])
-        plans[key] = (cell, planned, window, _note(cell.default_reason), eventless)
+        index = index_steps(planned, [guards[step[0].rule.rule.id] for _, step in planned], attributes, by_count)
+        plans[key] = (cell, by_count(planned), window, _note(cell.default_reason), index, {})
     return plans
 
 
-def _needs_an_event(rule: Rule) -> bool:
-    """Whether the rule's condition can hold only if the history has an event: one of its
-    top-level conjuncts is `history.exists(...)`, `history.exists_one(...)` or
-    `history.filter(...).size() >= n` with n > 0 (`> n` with n >= 0).
+def _events_needed(rule: Rule) -> int:
+    """How many events the history must have for the rule's condition to hold: n when one of its
+    top-level conjuncts is `history.filter(...).size() >= n` (or `> n - 1`), 1 when one is
+    `history.exists(...)` or `history.exists_one(...)`, else 0 (at most `_MOST_EVENTS_NEEDED`).
 
-    On a request without events (or none recent enough to matter: `_history_window`), such a
-    rule can't fire, so `Policy.decide` doesn't evaluate it."""
+    A request whose history has fewer events (or fewer recent enough to matter: `_history_window`)
+    can't make such a rule fire, so `Policy.decide` doesn't evaluate it."""
     if rule.when is None:
-        return False
+        return 0
+    needed = 0
     parts = [to_tree(rule.when)]
     while parts:
         part = parts.pop()
         if isinstance(part, Binary) and part.op is Operator.AND:
             parts += [part.left, part.right]
-        elif _on_history(part, (Quantifier.EXISTS, Quantifier.EXISTS_ONE)) or _counts_some_events(part):
-            return True
-    return False
+        elif _on_history(part, (Quantifier.EXISTS, Quantifier.EXISTS_ONE)):
+            needed = max(needed, 1)
+        else:
+            needed = max(needed, _events_counted(part))
+    return min(needed, _MOST_EVENTS_NEEDED)
+
+
+_MOST_EVENTS_NEEDED = 16
+"""Rules needing more events than this are evaluated on any history of this many: the plans keep
+one list of steps per history length up to it."""
 
 
 def _on_history(node: Node, quantifiers: tuple[Quantifier, ...]) -> bool:
@@ -525,19 +599,21 @@ def _on_history(node: Node, quantifiers: tuple[Quantifier, ...]) -> bool:
     )
 
 
-def _counts_some_events(node: Node) -> bool:
-    """`size(history.filter(e, ...)) >= n` (or the method form) with n > 0, or `> n` with n >= 0."""
+def _events_counted(node: Node) -> int:
+    """n when `node` is `size(history.filter(e, ...)) >= n` (or the method form, or `> n - 1`),
+    so the history needs n events for it to hold; else 0."""
     if not (isinstance(node, Binary) and node.op in (Operator.GE, Operator.GT)):
-        return False
+        return 0
     count, bound = node.left, node.right
     if not (isinstance(count, Call) and count.function == "size"):
-        return False
+        return 0
     counted = count.target if count.target is not None else (count.args[0] if count.args else None)
     if counted is None or not _on_history(counted, (Quantifier.FILTER,)):
-        return False
-    if not isinstance(bound, Literal) or isinstance(bound.value, bool | str):
-        return False
-    return bound.value > 0 or (node.op is Operator.GT and bound.value >= 0)
+        return 0
+    if not isinstance(bound, Literal) or isinstance(bound.value, bool | str) or bound.value < 0:
+        return 0
+    least = math.floor(bound.value) + 1 if node.op is Operator.GT else math.ceil(bound.value)
+    return min(least, _MOST_EVENTS_NEEDED)
 
 
 _NO_BEYOND: _Beyond = {}  # shared by the steps without prepared outcomes; never changed
@@ -632,6 +708,10 @@ def _age_bound(node: Comprehension) -> Any:
 def _binds(node: Node, name: str) -> bool:
     """Whether a comprehension inside `node` binds `name`."""
     return any(isinstance(part, Comprehension) and part.variable == name for part in node.walk())
+
+
+def _when_tree(rule: Rule) -> Node | None:
+    return to_tree(rule.when) if rule.when is not None else None
 
 
 def _rule_trees(rule: Rule) -> list[Node]:
@@ -764,7 +844,7 @@ def recompile_policy(previous: Policy | None, stack: Stack) -> Policy:
     policy.agents = {agent.id: agent for agent in stack.agents}
     policy.actions = actions
     rules = {made.rule.id: made.rule for cell in fresh.values() for made in cell.rules}
-    planned = _plans(fresh, rules, compiled)
+    planned = _plans(fresh, rules, compiled, stack.customer.attributes)
     policy._plans = {key: kept_cells[key][2] if key in kept_cells else planned[key] for key in policy.cells}
     policy.__dict__["_reuse"] = _Reuse(  # for the next recompile only (not part of the Policy's interface)
         kept_rules,

@@ -370,7 +370,7 @@ class Workshop:
             return current
         for seen in reversed(self._seen):
             if seen.stack == self._stack:
-                return StackDocument(seen.stack, seen.tree, seen.text, current.source, current.path, current.digest)
+                return StackDocument(seen.stack, seen.parsed, seen.text, current.source, current.path, current.digest)
         return current
 
     def _remember(self, document: StackDocument) -> None:

@@ -48,15 +48,17 @@ def print_json(data: Any) -> None:
 
 
 def print_error(error: StudioError) -> None:
-    """`error: <message>` and one `file:line:column: problem` line per problem, on stderr."""
+    """`error: <message>` and one `file:line:column: problem` line per problem, on stderr.
+
+    Never wrapped, however long: editors and CI annotations read these lines one by one."""
     console = stderr()
-    console.print(Text("error: ", style="bold red") + Text(error.message))
+    console.print(Text("error: ", style="bold red") + Text(error.message), soft_wrap=True)
     for problem in error.problems:
         location = problem.location()
         line = Text("  ") + (Text(location, style="bold") + Text(": ") if location else Text()) + Text(problem.message)
         if problem.hint:
             line += Text(f" ({problem.hint})", style="dim")
-        console.print(line)
+        console.print(line, soft_wrap=True)
 
 
 def print_decision(decision: Decision, *, title: str = "") -> None:

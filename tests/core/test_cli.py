@@ -210,3 +210,15 @@ def test_schema(capsys: pytest.CaptureFixture[str], kind: str) -> None:
     code, out, _ = studio(capsys, "schema", "--kind", kind)
     assert code == 0
     assert json.loads(out)["$schema"].startswith("https://json-schema.org/")
+
+
+def test_error_lines_are_never_wrapped_however_long_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / ("a-rather-long-folder-name-" * 6) / ("and-another-one-" * 6)
+    deep.mkdir(parents=True)
+    broken = deep / "stack.yaml"
+    broken.write_text("format: coordination-studio/v1\nname: [unclosed\n", encoding="utf-8")
+    assert run(["check", str(broken)]) == 1
+    located = [line for line in capsys.readouterr().err.splitlines() if f"{broken}:" in line]
+    assert located and all(len(line) > 160 for line in located)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.document import load_file, load_text
+from studio.document import load_file, load_text, revalidate
 from studio.errors import SaveConflictError, StackFileError, StackInvalidError, StudioError
 from studio.stack import Rule
 from tests.conftest import DATA, STACK_FILES
@@ -100,11 +100,12 @@ def test_all_problems_are_reported_at_once() -> None:
 def test_an_unedited_sample_dumps_byte_for_byte(path: Path) -> None:
     """Not just the no-change shortcut: the whole tree dumps back to the same text, so an edit
     anywhere can't reformat the rest of the file."""
-    from studio.document import _copy_tree, _dump
+    from studio.document import _dump, _fresh_tree
 
     document = load_file(path)
     assert document.render(document.stack) == document.text
-    assert _dump(_copy_tree(document.tree, document.text), document.text) == document.text
+    assert _dump(_fresh_tree(document.text, document.source), document.text) == document.text
+    assert _dump(document.tree, document.text) == document.text
 
 
 COMMENTED = Path(__file__).resolve().parents[2] / "sample_stacks" / "b2b_saas_renewals.yaml"
@@ -214,3 +215,26 @@ def test_saving_keeps_the_file_mode(tmp_path: Path) -> None:
     document = load_file(path)
     document.save(document.stack.model_copy(update={"name": "Mode kept"}))
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_clean_load_parses_the_round_trip_tree_only_when_it_is_needed() -> None:
+    """A file without problems is read by the quick reader; the tree that locates problems and
+    keeps comments is parsed on first use, and then gives the same locations and saves."""
+    document = load_file(COMMENTED)
+    assert document.parsed is None
+    rule = document.stack.rules[0]
+    broken = document.stack.model_copy(
+        update={"rules": [rule.model_copy(update={"owner": "nobody"}), *document.stack.rules[1:]]}
+    )
+    located = revalidate(document, broken)
+    assert document.parsed is not None
+    owner_at = document.text.index("owner:", document.text.index(f"id: {rule.id}"))
+    owner_line = document.text[:owner_at].count("\n") + 1
+    assert [(problem.line, "nobody" in problem.message) for problem in located] == [(owner_line, True)]
+
+
+def test_a_file_the_quick_reader_cannot_vouch_for_keeps_its_tree_from_the_start() -> None:
+    text = COMMENTED.read_text(encoding="utf-8")
+    document = load_text("%YAML 1.2\n---\n" + text)  # a directive: left to ruamel
+    assert document.parsed is not None
+    assert document.stack == load_file(COMMENTED).stack
