@@ -18,13 +18,12 @@ Semantics (docs/semantics.md has the full text):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from studio.cel.ast import Binary, Call, Comprehension, Ident, Literal, Node, Operator, Quantifier, Select
+from studio.cel.ast import Ident, Node, Select
 from studio.cel.compile import Compiled, compile_condition, comprehension_depth, constant_value, is_constant
 from studio.cel.parse import parse
 from studio.condition import text_of, to_tree
@@ -42,6 +41,7 @@ from studio.decision import (
     worded,
 )
 from studio.errors import StackInvalidError
+from studio.history_needs import events_needed, history_reach, history_window
 from studio.request import Request
 from studio.stack import (
     Action,
@@ -90,7 +90,9 @@ class Cell:
 
 
 class Policy:
-    """A compiled stack: decides any request for it. Immutable and safe to share across threads."""
+    """A compiled stack: decides any request for it. Safe to share across threads: what it
+    compiled never changes, and the decisions its cells remember (at most `_MOST_REMEMBERED`
+    each) are immutable values that any thread may reuse."""
 
     def __init__(self, stack: Stack) -> None:
         issues = validate(stack)
@@ -209,11 +211,11 @@ class Policy:
         history: Sequence[Any] = request.history
         if window is not None and history:
             # Every use of the history in this cell looks only at events at most `window` old
-            # (see `_history_window`): the others can't change any condition's value.
+            # (see `history_window`): the others can't change any condition's value.
             # `now - at <= window` as `at >= now - window`: the same for times in whole microseconds.
             oldest = request.at - window
             history = [event for event in history if event["at"] >= oldest]
-        # Rules needing more events than the history has can't fire (`_events_needed`).
+        # Rules needing more events than the history has can't fire (`events_needed`).
         steps = by_count[len(history)] if len(history) < len(by_count) else by_count[-1]
         variables: dict[str, Any] = {
             "customer": request.customer,
@@ -464,7 +466,7 @@ _Step = tuple[_Firing, tuple[tuple[str, Compiled], ...], _Beyond]
 it adds for each set of limits it may exceed)."""
 _ByCount = tuple[tuple[tuple[Compiled, _Step], ...], ...]
 """A cell's steps with their conditions, for each number of (recent) events in a request's
-history: those that can fire on it (`_events_needed`); the last for that many or more."""
+history: those that can fire on it (`events_needed`); the last for that many or more."""
 _Plan = tuple[Cell, _ByCount, Any, "_Note", StepIndex | None, dict[tuple[_Firing, ...], Decision]]
 """A cell, its steps by history length, its history window (or None), its default's reason,
 where that pays its steps by history length indexed by a customer attribute (`step_index`),
@@ -492,8 +494,8 @@ def _plans(
     same as evaluating every rule of `cell.rules`; only work whose outcome is known is skipped.
     """
     uses = {rule_id: _agent_action_fields(rule) for rule_id, rule in rules.items()}
-    reach = {rule_id: _history_reach(rule) for rule_id, rule in rules.items()}
-    needed = {rule_id: _events_needed(rule) for rule_id, rule in rules.items()}
+    reach = {rule_id: history_reach(rule) for rule_id, rule in rules.items()}
+    needed = {rule_id: events_needed(rule) for rule_id, rule in rules.items()}
     guards = {rule_id: guards_of(_when_tree(rule), attributes) for rule_id, rule in rules.items()}
 
     def by_count(entries: Sequence[tuple[Compiled, _Step]]) -> _ByCount:
@@ -554,66 +556,11 @@ def _plans(
                 )
                 allow = _Firing(_STEP_MAY, made, _fired(made, Effect.ALLOW, Verdict.GO), note)
                 steps.append((allow, kept, _all_beyond(made, kept)))
-        window = _history_window([reach[made.rule.id] for made in cell.rules])
+        window = history_window([reach[made.rule.id] for made in cell.rules])
         planned = tuple(zip(conditions, steps, strict=True))
         index = index_steps(planned, [guards[step[0].rule.rule.id] for _, step in planned], attributes, by_count)
         plans[key] = (cell, by_count(planned), window, _note(cell.default_reason), index, {})
     return plans
-
-
-def _events_needed(rule: Rule) -> int:
-    """How many events the history must have for the rule's condition to hold: n when one of its
-    top-level conjuncts is `history.filter(...).size() >= n` (or `> n - 1`), 1 when one is
-    `history.exists(...)` or `history.exists_one(...)`, else 0 (at most `_MOST_EVENTS_NEEDED`).
-
-    A request whose history has fewer events (or fewer recent enough to matter: `_history_window`)
-    can't make such a rule fire, so `Policy.decide` doesn't evaluate it."""
-    if rule.when is None:
-        return 0
-    needed = 0
-    parts = [to_tree(rule.when)]
-    while parts:
-        part = parts.pop()
-        if isinstance(part, Binary) and part.op is Operator.AND:
-            parts += [part.left, part.right]
-        elif _on_history(part, (Quantifier.EXISTS, Quantifier.EXISTS_ONE)):
-            needed = max(needed, 1)
-        else:
-            needed = max(needed, _events_counted(part))
-    return min(needed, _MOST_EVENTS_NEEDED)
-
-
-_MOST_EVENTS_NEEDED = 16
-"""Rules needing more events than this are evaluated on any history of this many: the plans keep
-one list of steps per history length up to it."""
-
-
-def _on_history(node: Node, quantifiers: tuple[Quantifier, ...]) -> bool:
-    """`history.q(e, ...)` for a quantifier q of `quantifiers` (`history` itself, at top level: no
-    comprehension around it rebinds the name)."""
-    return (
-        isinstance(node, Comprehension)
-        and node.quantifier in quantifiers
-        and isinstance(node.target, Ident)
-        and node.target.name == "history"
-    )
-
-
-def _events_counted(node: Node) -> int:
-    """n when `node` is `size(history.filter(e, ...)) >= n` (or the method form, or `> n - 1`),
-    so the history needs n events for it to hold; else 0."""
-    if not (isinstance(node, Binary) and node.op in (Operator.GE, Operator.GT)):
-        return 0
-    count, bound = node.left, node.right
-    if not (isinstance(count, Call) and count.function == "size"):
-        return 0
-    counted = count.target if count.target is not None else (count.args[0] if count.args else None)
-    if counted is None or not _on_history(counted, (Quantifier.FILTER,)):
-        return 0
-    if not isinstance(bound, Literal) or isinstance(bound.value, bool | str) or bound.value < 0:
-        return 0
-    least = math.floor(bound.value) + 1 if node.op is Operator.GT else math.ceil(bound.value)
-    return min(least, _MOST_EVENTS_NEEDED)
 
 
 _NO_BEYOND: _Beyond = {}  # shared by the steps without prepared outcomes; never changed
@@ -634,88 +581,8 @@ def _all_beyond(made: CompiledRule, limits: tuple[tuple[str, Compiled], ...]) ->
     return {exceeded: _beyond(made, exceeded) for exceeded in subsets}
 
 
-def _history_window(reaches: list[tuple[Any, ...] | None]) -> Any:
-    """The longest look-back of a cell's history conditions (each rule's from `_history_reach`),
-    or None when a rule uses the history otherwise (or not at all)."""
-    windows: list[Any] = []
-    for reach in reaches:
-        if reach is None:
-            return None
-        windows.extend(reach)
-    return max(windows) if windows else None
-
-
-def _history_reach(rule: Rule) -> tuple[Any, ...] | None:
-    """The windows of a rule's history conditions, when every use of `history` in it is
-    `history.exists(e, ...)`, `.exists_one` or `.filter` whose condition includes, at its top
-    level, `now - e.at <= window` (or `<`) with a constant window; else None.
-
-    An event older than the longest such window of a cell satisfies none of its conditions, so
-    leaving it out changes no exists or exists_one, and no filter's result (the same events,
-    in order): `Policy.decide` leaves such events out before evaluating the cell.
-    """
-    trees = _rule_trees(rule)
-    eligible: set[int] = set()
-    windows: list[Any] = []
-    for tree in trees:
-        for node in tree.walk():
-            if not isinstance(node, Comprehension):
-                continue
-            if node.variable in ("history", "now"):
-                return None  # shadowing: not worth reasoning about
-            if isinstance(node.target, Ident) and node.target.name == "history" and node.quantifier in _NARROWABLE:
-                window = _age_bound(node)
-                if window is not None:
-                    eligible.add(id(node.target))
-                    windows.append(window)
-    for tree in trees:
-        for node in tree.walk():
-            if isinstance(node, Ident) and node.name == "history" and id(node) not in eligible:
-                return None
-    return tuple(windows)
-
-
-_NARROWABLE = frozenset({Quantifier.EXISTS, Quantifier.EXISTS_ONE, Quantifier.FILTER})
-
-
-def _age_bound(node: Comprehension) -> Any:
-    """W when the comprehension's condition is `... && now - e.at <= W && ...` (or `<`)."""
-    parts = [node.body]
-    bounds = []
-    while parts:
-        part = parts.pop()
-        if isinstance(part, Binary) and part.op is Operator.AND:
-            parts += [part.left, part.right]
-            continue
-        if not (isinstance(part, Binary) and part.op in (Operator.LE, Operator.LT)):
-            continue
-        age = part.left
-        if not (isinstance(age, Binary) and age.op is Operator.SUB):
-            continue
-        if not (isinstance(age.left, Ident) and age.left.name == "now"):
-            continue
-        item = age.right
-        if not (isinstance(item, Select) and item.field == "at" and isinstance(item.operand, Ident)):
-            continue
-        if item.operand.name != node.variable or _binds(node.body, "now"):
-            continue
-        bound = compile_condition(part.right)
-        if is_constant(bound) and isinstance(constant_value(bound), int):
-            bounds.append(constant_value(bound))
-    return min(bounds) if bounds else None
-
-
-def _binds(node: Node, name: str) -> bool:
-    """Whether a comprehension inside `node` binds `name`."""
-    return any(isinstance(part, Comprehension) and part.variable == name for part in node.walk())
-
-
 def _when_tree(rule: Rule) -> Node | None:
     return to_tree(rule.when) if rule.when is not None else None
-
-
-def _rule_trees(rule: Rule) -> list[Node]:
-    return ([to_tree(rule.when)] if rule.when is not None else []) + [parse(text) for text in rule.limits]
 
 
 def _agent_action_fields(rule: Rule) -> tuple[tuple[str, str], ...]:
