@@ -501,6 +501,8 @@ def _plans(
     def by_count(entries: Sequence[tuple[Compiled, _Step]]) -> _ByCount:
         """For n = 0, 1, ... the entries that can fire on a history of n events (the last: of more)."""
         needs = [needed[step[0].rule.rule.id] for _, step in entries]
+        if not any(needs):
+            return (tuple(entries),)
         levels = {
             level: tuple(e for e, need in zip(entries, needs, strict=True) if need <= level) for level in set(needs)
         }

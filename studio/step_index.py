@@ -185,6 +185,15 @@ class _Splitter:
         self.make_leaf = leaf
         self.leaves: dict[tuple[int, ...], Any] = {}
         self.nodes: dict[tuple[tuple[int, ...], frozenset[str]], Any] = {}
+        self.admitted: dict[tuple[str, Any], frozenset[int]] = {}
+
+    def admitting(self, name: str, value: Any) -> frozenset[int]:
+        """The positions of the entries a customer with `value` for `name` could fire."""
+        found = self.admitted.get((name, value))
+        if found is None:
+            found = frozenset(p for p, guards in enumerate(self.guards) if _may_fire(guards, name, value))
+            self.admitted[(name, value)] = found
+        return found
 
     def leaf(self, kept: tuple[int, ...]) -> Any:
         found = self.leaves.get(kept)
@@ -206,8 +215,8 @@ class _Splitter:
             deeper = used | {name}
             by_value: dict[Any, Any] = {_ABSENT: self.leaf(kept)}
             for value in values:
-                part = tuple(position for position in kept if _may_fire(self.guards[position], name, value))
-                by_value[value] = self.split(part, deeper)
+                admitted = self.admitting(name, value)
+                by_value[value] = self.split(tuple(position for position in kept if position in admitted), deeper)
             if self.attributes[name].type is ValueType.BOOL:
                 others = by_value[_ABSENT]  # not a bool: truthiness decides, so rule nothing out
             else:  # a string outside the enum (or no string) fails every `==` and `in`, passes every `!=`

@@ -213,12 +213,16 @@ def test_the_optimised_engine_decides_as_a_plain_evaluation(which: str, generate
 
 def _odd_customers(stack: Stack, request: Request, index: int) -> Request:
     """The request with one customer value the attribute index must not trip over: an enum value
-    outside the schema, a bool given as 1 or 0, an unhashable value, or none at all."""
+    outside the schema, a bool given as 1 or 0, a number that is NaN, a bool or huge, an
+    unhashable value, or none at all."""
     attributes = stack.customer.attributes
     name = sorted(attributes)[index % len(attributes)]
     spec = attributes[name]
     customer = dict(request.customer)
-    odd: list[Any] = ["not-a-value", None, ["a", "list"]] if spec.type.value == "enum" else [1, 0, None, {"x": 1}]
+    odd: list[Any] = {
+        "enum": ["not-a-value", None, ["a", "list"]],
+        "number": [float("nan"), True, -1e300, 1e300],
+    }.get(spec.type.value, [1, 0, None, {"x": 1}])
     customer[name] = odd[index % len(odd)]
     return Request(request.agent, request.action, request.params, customer, request.history, request.at)
 
