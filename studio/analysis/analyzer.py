@@ -21,6 +21,7 @@ from studio.analysis import conflicts, gaps, ownership, reachability
 from studio.analysis.cells import CellKey, Layout
 from studio.analysis.coverage import coverage
 from studio.analysis.findings import ordered
+from studio.analysis.formulas import rule_key
 from studio.analysis.prover import HISTORY_CAP, Prover
 from studio.analysis.report import Report, Stats
 from studio.analysis.run import Run
@@ -51,6 +52,7 @@ class Analyzer:
         self._examples: dict[tuple[object, ...], tuple[list[tuple[Request, Decision]], set[str]]] = {}
         self._requests: dict[CellKey, list[Request]] = {}
         self._names = ""
+        self._stack: Stack | None = None
         self.report = self.update(stack, policy=policy)
 
     def update(self, stack: Stack, *, policy: Policy | None = None) -> Report:
@@ -75,6 +77,8 @@ class Analyzer:
         else:
             self._prover.use(stack)
         prover = self._prover
+        _note_edited_rules(prover, None if rebuilt else self._stack, stack)
+        self._stack = stack
         before = _snapshot(prover)
         names = _names(stack)
         renamed = names != self._names  # findings' words name teams, agents, actions, decisions
@@ -118,6 +122,18 @@ class Analyzer:
             tuple(prover.witnesses.unconfirmed),
         )
         return self.report
+
+
+def _note_edited_rules(prover: Prover, earlier: Stack | None, stack: Stack) -> None:
+    """Tell the formulas which rules' conditions or limits the edit changed (and from what), so
+    that answers about the old versions can carry over (see `Session.replace`)."""
+    prover.session.forget_replacements()
+    before = {rule.id: rule for rule in earlier.rules} if earlier is not None else {}
+    prover.formulas.earlier = {
+        rule.id: old
+        for rule in stack.rules
+        if (old := before.get(rule.id)) is not None and old is not rule and rule_key(old) != rule_key(rule)
+    }
 
 
 def _names(stack: Stack) -> str:

@@ -53,7 +53,23 @@ def must_never_conflicts(run: Run) -> list[Finding]:
 
 
 def _nevers(run: Run, cell: Cell) -> list[Rule]:
-    return [rule for rule in run.live_rules(cell) if rule.kind is RuleKind.NEVER]
+    """The never rules that can fire in the cell (once per run: every must and may rule of the cell asks)."""
+    key = ("nevers", cell.key)
+    found: list[Rule] | None = run.memo.get(key)
+    if found is None:
+        found = [rule for rule in run.live_rules(cell) if rule.kind is RuleKind.NEVER]
+        run.memo[key] = found
+    return found
+
+
+def _never_ids(run: Run, cell: Cell) -> dict[str, None]:
+    """The ids of the cell's never rules that can fire, in order (once per run)."""
+    key = ("never-ids", cell.key)
+    found: dict[str, None] | None = run.memo.get(key)
+    if found is None:
+        found = dict.fromkeys(never.id for never in _nevers(run, cell))
+        run.memo[key] = found
+    return found
 
 
 Found = dict[str, tuple[Cell, Draft, tuple[object, ...]]]
@@ -80,9 +96,10 @@ def _must_never(run: Run, words: Words, must: Rule, cells: list[Cell]) -> Bundle
     parts: list[tuple[tuple[object, ...], tuple[object, ...] | None, object]] = []
     for cell in cells:
         nevers = _nevers(run, cell)
-        known = frozenset(never.id for never in nevers if never.id in found)
+        never_ids = _never_ids(run, cell)
+        known = frozenset(found.keys() & never_ids.keys())
         key = ("must-never", run.fingerprint(must), run.cell_key(cell, RuleKind.NEVER), known)
-        shape = ("must-never", run.fingerprint(must), cell.context, tuple(never.id for never in nevers))
+        shape = ("must-never", run.fingerprint(must), cell.context, tuple(never_ids))
         result = run.unit(
             key,
             partial(_must_never_cell, run, must, cell, nevers, known),
@@ -130,8 +147,9 @@ def _must_never_revise(
     unchanged): what earlier established about unchanged never rules still holds (a rule fires
     on a request whatever the other rules say), so only the changed ones, and those `known`
     spared earlier but not now, are looked at."""
+    current = _never_fingerprints(run, cell, nevers)
     before = dict(earlier.fingerprints)
-    changed = {never.id for never in nevers if before.get(never.id) != run.fingerprint(never)}
+    changed = {never_id for never_id, printed in current if before.get(never_id) != printed}
     found = {never_id: where for never_id, where in earlier.found.items() if never_id not in changed}
     cleared = {never_id for never_id in earlier.cleared if never_id not in changed}
     todo = [never for never in nevers if never.id not in found and never.id not in cleared and never.id not in known]
@@ -172,8 +190,17 @@ def _settle(
     met = bool(found)
     if not met and known:
         met = _meets_known(run, must, [never for never in nevers if never.id in known], cell)
-    fingerprints = tuple((never.id, run.fingerprint(never)) for never in nevers)
-    return _MustCell(found, frozenset(cleared), met, fingerprints)
+    return _MustCell(found, frozenset(cleared), met, _never_fingerprints(run, cell, nevers))
+
+
+def _never_fingerprints(run: Run, cell: Cell, nevers: list[Rule]) -> tuple[tuple[str, str], ...]:
+    """The cell's never rules (id, content), once per run (every must rule of the cell asks)."""
+    key = ("never-fingerprints", cell.key)
+    found: tuple[tuple[str, str], ...] | None = run.memo.get(key)
+    if found is None:
+        found = tuple((never.id, run.fingerprint(never)) for never in nevers)
+        run.memo[key] = found
+    return found
 
 
 def _harvest(

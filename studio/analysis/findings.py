@@ -174,6 +174,10 @@ class Witness:
         return data
 
 
+_KEYED_WITHOUT_RULES = frozenset({"ownership.contested"})
+"""Codes whose findings are identified by decision and cells alone (see `Finding.key`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One thing the room should know or decide, with the rules and teams involved."""
@@ -200,9 +204,12 @@ class Finding:
 
     @property
     def key(self) -> str:
-        """A stable identity across runs and edits: code, rules and cells (not the prose)."""
+        """A stable identity across runs and edits: code, rules and cells (not the prose). A
+        contested decision is the decision and the cells acting on it: the rules its witness
+        happened to fire are left out, as another witness (after an edit, say) may fire others."""
         cells = ",".join(f"{agent}/{action}" for agent, action in self.cells)
-        return f"{self.code}|{','.join(self.rules)}|{self.decision}|{cells}"
+        rules = "" if self.code in _KEYED_WITHOUT_RULES else ",".join(self.rules)
+        return f"{self.code}|{rules}|{self.decision}|{cells}"
 
     def to_json(self, stack: Stack) -> dict[str, Any]:
         """The finding's JSON shape (docs/analysis.md)."""

@@ -135,6 +135,11 @@ class Formulas:
     _terms: dict[tuple[object, ...], RuleTerms] = field(default_factory=dict)
     _verdicts: dict[tuple[object, ...], VerdictTerms] = field(default_factory=dict)
     _envs: dict[str, Env] = field(default_factory=dict)
+    _verdict_keys: dict[int, tuple[Cell, tuple[object, ...]]] = field(default_factory=dict)
+    earlier: dict[str, Rule] = field(default_factory=dict)
+    """Rule id -> its version before the current edit, for rules whose condition or limits changed
+    (set by the analyzer on each update): their new formulas are recorded as replacing the old
+    ones, so the session can answer some questions from those asked before (`Session.replace`)."""
 
     # -- rules ---------------------------------------------------------------------------------
 
@@ -158,15 +163,22 @@ class Formulas:
                 tuple(dict.fromkeys(notes)),
             )
             self._terms[key] = found
+        before = self.earlier.get(rule.id)
+        if before is not None and before is not rule:
+            self._replaces(found, self.rule(before, cell, env))
         return found
+
+    def _replaces(self, new: RuleTerms, old: RuleTerms) -> None:
+        """Tell the session that an edit turned the old formulas into the new ones."""
+        self.session.replace(new.when, old.when)
+        self.session.replace(new.limits, old.limits)
 
     # -- cells ---------------------------------------------------------------------------------
 
     def verdict(self, cell: Cell, env: Env | None = None) -> VerdictTerms:
         """The engine's verdict formulas for `cell`."""
         env = env or self.primary
-        rules = tuple((*rule_key(rule), rule.kind, rule.over_limit, bool(flag_targets(rule))) for rule in cell.rules)
-        key = (cell.key, cell.default, tuple(cell.agent_values.values()), rules, env.name)
+        key = (*self._verdict_key(cell), env.name)
         found = self._verdicts.get(key)
         if found is not None:
             return found
@@ -184,13 +196,31 @@ class Formulas:
         permission_flag = and_(not_(allowed), or_(over_flag, and_(not_(covered), cell.default is Verdict.FLAG)))
         never = or_(*nevers)
         stop = or_(never, permission_stop)
-        flag = and_(not_(stop), or_(*musts, permission_flag))
-        go = and_(not_(stop), not_(flag))
+        flagged = or_(*musts, permission_flag)
+        flag = and_(not_(stop), flagged)
+        # The same as "neither stop nor flag", written so that each never and must rule occurs
+        # only negated: `Session` can then tell that a never rule firing more often only takes
+        # requests away from `go` (and reuse earlier "no such request" answers after an edit).
+        go = and_(not_(stop), not_(flagged))
         need_total = sum(rule_need(rule, when=None, limits=None) for rule in cell.rules)
         notes = tuple(dict.fromkeys(note for term in terms.values() for note in term.approximations))
         found = VerdictTerms(stop, flag, go, allowed, covered, never, need_total, notes)
         self._verdicts[key] = found
         return found
+
+    def _verdict_key(self, cell: Cell) -> tuple[object, ...]:
+        """What a cell's verdict formulas depend on (remembered per cell object: checks ask for
+        the verdict of the same cell many times in one run)."""
+        found = self._verdict_keys.get(id(cell))
+        if found is None or found[0] is not cell:
+            rules = tuple(
+                (*rule_key(rule), rule.kind, rule.over_limit, bool(flag_targets(rule))) for rule in cell.rules
+            )
+            found = (cell, (cell.key, cell.default, tuple(cell.agent_values.values()), rules))
+            if len(self._verdict_keys) > 20_000:
+                self._verdict_keys.clear()
+            self._verdict_keys[id(cell)] = found
+        return found[1]
 
     # -- a later request ----------------------------------------------------------------------
 

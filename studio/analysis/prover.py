@@ -75,6 +75,31 @@ def signature(stacks: Iterable[Stack], literals: Iterable[str]) -> str:
     return json.dumps(parts, sort_keys=True, default=str)
 
 
+def _schema_parts(stack: Stack) -> tuple[object, ...]:
+    """What `signature` reads of a stack besides the rules."""
+    return (
+        stack.customer,
+        stack.agents,
+        stack.teams,
+        stack.actions,
+        stack.channels,
+        stack.purposes,
+        stack.timezone,
+        stack.customers,
+    )
+
+
+def _same_objects(first: list[tuple[object, ...]], second: list[tuple[object, ...]]) -> bool:
+    """The very same objects (equal strings), part by part."""
+    if len(first) != len(second):
+        return False
+    return all(
+        len(mine) == len(theirs)
+        and all(a is b or (isinstance(a, str) and a == b) for a, b in zip(mine, theirs, strict=True))
+        for mine, theirs in zip(first, second, strict=True)
+    )
+
+
 def history_bound(stack: Stack, cap: int) -> int:
     """K: enough history events for every cell's verdict to be decided exactly, at most `cap`."""
     needs: dict[int, int] = {}  # by rule object: a rule binds many cells
@@ -97,6 +122,8 @@ class Prover:
     def __init__(self, stacks: list[Stack], *, reference: int, cap: int = HISTORY_CAP) -> None:
         literals = rules_literals(rule for stack in stacks for rule in stack.rules)
         self.signature = signature(stacks, literals)
+        self._literals = literals
+        self._schema = [_schema_parts(stack) for stack in stacks]
         self.space = Space(stacks, zones=(value for value in literals if is_zone(value)), literals=literals)
         self.history_bound = max(history_bound(stack, cap) for stack in stacks)
         self.cap = cap
@@ -137,8 +164,13 @@ class Prover:
     def fits(self, stacks: list[Stack]) -> bool:
         """True when the edited stack(s) can reuse this prover."""
         literals = rules_literals(rule for stack in stacks for rule in stack.rules)
-        if signature(stacks, literals) != self.signature:
-            return False
+        parts = [_schema_parts(stack) for stack in stacks]
+        # An edit to rules keeps the (immutable) schema objects: the signature can't have changed.
+        unchanged = literals == self._literals and _same_objects(parts, self._schema)
+        if not unchanged:
+            if signature(stacks, literals) != self.signature:
+                return False
+            self._literals, self._schema = literals, parts
         bound = max(history_bound(stack, self.cap) for stack in stacks)
         return bound <= self.history_bound
 

@@ -88,6 +88,8 @@ class Run:
     """Cell -> the verdicts (and "default" when it applied) of every decision the engine made in it."""
     merge_failed: set[tuple[object, ...]] = field(default_factory=set)
     """Questions (by formulas) whose merged models the engine didn't confirm: not merged again."""
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    """What checks derive from the stack alone, once per run (keys start with the check's name)."""
     _decided: dict[CellKey, list[tuple[Request, Decision]]] = field(default_factory=dict)
     _firing: dict[CellKey, tuple[int, dict[tuple[str, bool], Request]]] = field(default_factory=dict)
     _seeder: Seeder | None = None
