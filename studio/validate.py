@@ -357,6 +357,8 @@ def validate(stack: Stack, *, now: int = 0) -> list[Issue]:
 
     `now` resolves relative sample times; any value works, it only has to be fixed.
     """
+    if now == 0 and _last_valid[0] is stack:
+        return []  # a stack is immutable: loading checks it, then compiling asks again
     validator = _Validator(stack)
     validator.unique_ids()
     validator.vocabulary()
@@ -368,7 +370,13 @@ def validate(stack: Stack, *, now: int = 0) -> list[Issue]:
     validator.customers(now)
     validator.scenarios(now)
     validator.signoffs()
+    if now == 0 and not validator.issues:
+        _last_valid[0] = stack
     return validator.issues
+
+
+_last_valid: list[Stack | None] = [None]
+"""The last stack found valid (by identity), kept so that checking it again is free."""
 
 
 def issue_paths(issues: Iterable[Issue]) -> set[Path]:
