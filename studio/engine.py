@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -503,9 +504,7 @@ def _plans(
         needs = [needed[step[0].rule.rule.id] for _, step in entries]
         if not any(needs):
             return (tuple(entries),)
-        levels = {
-            level: tuple(e for e, need in zip(entries, needs, strict=True) if need <= level) for level in set(needs)
-        }
+        levels = {level: tuple(compress(entries, map(level.__ge__, needs))) for level in set(needs)}
         steps: tuple[tuple[Compiled, _Step], ...] = ()
         counts = []
         for count in range(max(needs, default=0) + 1):

@@ -152,7 +152,7 @@ class StepIndex:
 
 _WORTH_IT = 1.0
 """Split on an attribute only when that skips at least this many rules per decision on average."""
-_DEEPEST = 3
+_DEEPEST = 2
 """At most this many attributes are looked up per decision."""
 
 
