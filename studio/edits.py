@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError
 
+from studio.condition_rename import Renamed, rename_in_condition, rename_in_text
 from studio.errors import EditError, Problem, did_you_mean
 from studio.locate import pydantic_issues
 from studio.stack import (
@@ -225,15 +226,15 @@ def move_team(stack: Stack, team_id: str, position: int) -> Stack:
 
 def rename_team(stack: Stack, old: str, new: str) -> Stack:
     """Give a team a new id, and follow it everywhere the stack names the team: decisions'
-    owners, agents, rules (owner, teams, routes, duty targets), sample events and sign-offs.
-    Team names inside condition text are not rewritten; validation points at any left."""
+    owners, agents, rules (owner, teams, routes, duty targets, conditions comparing a team
+    with it), sample events and sign-offs."""
     renamed = update(stack, "teams", old, id=new)
     swap = _swapper(old, new)
     return _with(
         renamed,
         decisions=[_changed(d, owner=swap(d.owner)) for d in renamed.decisions],
         agents=[_changed(a, team=swap(a.team)) for a in renamed.agents],
-        rules=[_rule_with_team(rule, swap) for rule in renamed.rules],
+        rules=[_conditions_renamed(_rule_with_team(rule, swap), "team", old, new) for rule in renamed.rules],
         customers=[_customer_events(c, lambda e: _changed(e, team=swap(e.team))) for c in renamed.customers],
         signoffs=[_changed(s, team=swap(s.team)) for s in renamed.signoffs],
     )
@@ -251,6 +252,7 @@ def update_decision(stack: Stack, decision_id: str, **changes: Any) -> Stack:
         stack = _with(
             stack,
             actions=[_changed(a, decision=new if a.decision == decision_id else a.decision) for a in stack.actions],
+            rules=[_conditions_renamed(rule, "decision", decision_id, new) for rule in stack.rules],
         )
     return update(stack, "decisions", decision_id, **changes)
 
@@ -292,7 +294,8 @@ def move_action(stack: Stack, action_id: str, position: int) -> Stack:
 
 
 def rename_action(stack: Stack, old: str, new: str) -> Stack:
-    """Give an action a new id, following it through agents, rules, sample events and scenarios."""
+    """Give an action a new id, following it through agents, rules (their actions, and
+    conditions comparing an action or an event's kind with it), sample events and scenarios."""
     renamed = update(stack, "actions", old, id=new)
     swap = _swapper(old, new)
     return _with(
@@ -303,7 +306,10 @@ def rename_action(stack: Stack, old: str, new: str) -> Stack:
             )
             for a in renamed.agents
         ],
-        rules=[_changed(r, actions=[swap(x) for x in r.actions]) for r in renamed.rules],
+        rules=[
+            _conditions_renamed(_changed(r, actions=[swap(x) for x in r.actions]), "action", old, new)
+            for r in renamed.rules
+        ],
         customers=[_customer_events(c, lambda e: _changed(e, kind=swap(e.kind))) for c in renamed.customers],
         scenarios=[
             _scenario_steps(s, lambda step: _changed(step, action=swap(step.action))) for s in renamed.scenarios
@@ -334,12 +340,16 @@ def move_agent(stack: Stack, agent_id: str, position: int) -> Stack:
 
 
 def rename_agent(stack: Stack, old: str, new: str) -> Stack:
-    """Give an agent a new id, following it through rules (agents, routes), events and scenarios."""
+    """Give an agent a new id, following it through rules (agents, routes, conditions comparing
+    an agent with it), events and scenarios."""
     renamed = update(stack, "agents", old, id=new)
     swap = _swapper(old, new)
     return _with(
         renamed,
-        rules=[_changed(_rule_routes(r, swap), agents=[swap(x) for x in r.agents]) for r in renamed.rules],
+        rules=[
+            _conditions_renamed(_changed(_rule_routes(r, swap), agents=[swap(x) for x in r.agents]), "agent", old, new)
+            for r in renamed.rules
+        ],
         customers=[_customer_events(c, lambda e: _changed(e, agent=swap(e.agent))) for c in renamed.customers],
         scenarios=[_scenario_steps(s, lambda step: _changed(step, agent=swap(step.agent))) for s in renamed.scenarios],
     )
@@ -591,6 +601,12 @@ def _changed(model: Model, **changes: Any) -> Model:
     if all(getattr(model, name) == value for name, value in changes.items()):
         return model
     return model.model_copy(update=changes)
+
+
+def _conditions_renamed(rule: Rule, renamed: Renamed, old: str, new: str) -> Rule:
+    """The rule with `old` spelled `new` wherever its condition or limits compare a `renamed` id with it."""
+    when = rename_in_condition(rule.when, renamed, old, new) if rule.when is not None else None
+    return _changed(rule, when=when, limits=[rename_in_text(text, renamed, old, new) for text in rule.limits])
 
 
 def _rule_with_team(rule: Rule, swap: Callable[[Any], Any]) -> Rule:
