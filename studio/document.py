@@ -270,6 +270,8 @@ def _quick_data(text: str) -> dict[str, Any] | None:
     """The document as plain dicts, lists and scalars, or None when only ruamel can tell."""
     if _QUICK_LOADER is None or text.startswith("%") or "\n%" in text:  # a directive (%YAML 1.1) changes the rules
         return None
+    if _QUICK_UNSURE_CHARACTERS.search(text) or _NODE_TAG.search(text) or _odd_block_header(text):
+        return None  # where the readers could differ: tabs, odd breaks, `!` tags, odd block headers
     loader = _QUICK_LOADER(text)
     try:
         node = loader.get_single_node()
@@ -279,6 +281,28 @@ def _quick_data(text: str) -> dict[str, Any] | None:
     finally:
         loader.dispose()
     return data if isinstance(data, dict) else None
+
+
+_QUICK_UNSURE_CHARACTERS = re.compile("[\t\x85\u2028\u2029\ufeff]")
+"""Tabs, Unicode line breaks and byte-order marks: libyaml and ruamel read them differently."""
+_NODE_TAG = re.compile(r"(?m)(?:^[ ]*|[:-][ ]+|[\[{,][ ]*)!")
+"""A `!` where a node starts: a tag, which libyaml reads as no tag at all when it is a bare `!`
+(a `!` inside a value, as in `a && !b` or `x != y`, doesn't match)."""
+_BLOCK_HEADER = re.compile(r"(?m)(?:^|:|^[ ]*-)[ ]+[|>](?P<header>[^\n]*)$|^[|>](?P<top>[^\n]*)$")
+_PLAIN_BLOCK_HEADER = re.compile(r"(?:[1-9]?[+-]?|[+-][1-9])(?:[ ]+#.*)?[ ]*")
+
+
+def _odd_block_header(text: str) -> bool:
+    """A literal or folded block header (`|`, `>-`, `|2+ # ...`) with anything else after it, or
+    whose block starts with a line of spaces (where the two readers' indentation rules differ)."""
+    for match in _BLOCK_HEADER.finditer(text):
+        header = match.group("header") if match.group("header") is not None else match.group("top")
+        if not _PLAIN_BLOCK_HEADER.fullmatch(header) or _SPACES_LINE.match(text, match.end()):
+            return True
+    return False
+
+
+_SPACES_LINE = re.compile(r"\n[ ]+(?:\n|$)")
 
 
 def _quick_value(node: Any, depth: int, seen: set[int]) -> Any:

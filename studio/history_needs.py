@@ -73,6 +73,8 @@ def _events_counted(node: Node) -> int:
         return 0
     if not isinstance(bound, Literal) or isinstance(bound.value, bool | str) or bound.value < 0:
         return 0
+    if not math.isfinite(bound.value):
+        return MOST_EVENTS_NEEDED  # `>= 1e999`: no history is that long
     least = math.floor(bound.value) + 1 if node.op is Operator.GT else math.ceil(bound.value)
     return min(least, MOST_EVENTS_NEEDED)
 

@@ -238,3 +238,51 @@ def test_a_file_the_quick_reader_cannot_vouch_for_keeps_its_tree_from_the_start(
     document = load_text("%YAML 1.2\n---\n" + text)  # a directive: left to ruamel
     assert document.parsed is not None
     assert document.stack == load_file(COMMENTED).stack
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Keep\tit short", "Keep it short\t", "!", "|#>", "a\u2028b"],
+    ids=["tab inside", "tab after", "bare tag", "odd block header", "unicode line break"],
+)
+def test_what_only_libyaml_accepts_is_read_and_reported_by_ruamel(value: str) -> None:
+    """The quick reader steps aside wherever the two readers could differ, so a file loads (or
+    is refused, with a location) exactly as ruamel reads it, and later saves can't fail."""
+    text = COMMENTED.read_text(encoding="utf-8").replace("description: ", f"description: {value}\n  # was: ", 1)
+    try:
+        document = load_text(text, source="x.yaml")
+    except StudioError as error:
+        assert error.problems and error.problems[0].line > 0
+        return
+    assert document.parsed is not None  # read by ruamel from the start
+    document.render(document.stack.model_copy(update={"name": "Renamed"}))
+
+
+def test_the_quick_reader_vouches_only_for_what_ruamel_reads_the_same() -> None:
+    import random
+
+    from studio.document import _quick_data, _yaml
+
+    pieces = [*"ab01.-+: #!&*|>'\"[]{},?%@`\t\n~=<", "\u2028", "\x85", "\ufeff", "é", "\\", "  ", "\n  ", "\n- "]
+    templates = ["k: {}\n", "k: [{}]\n", "k:\n  - {}\n", "k: {{a: {}}}\n", 'k: "{}"\n', "k: '{}'\n", "{}: 1\n"]
+    templates += ["k: |\n  {}\n", "k: >\n  {}\n"]
+    chance = random.Random(7)
+    vouched = 0
+    for _ in range(3000):
+        text = chance.choice(templates).format("".join(chance.choice(pieces) for _ in range(chance.randint(1, 8))))
+        quick = _quick_data(text)
+        if quick is None:
+            continue
+        vouched += 1
+        assert quick == _plain(_yaml().load(text)), repr(text)
+    assert vouched > 500
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value

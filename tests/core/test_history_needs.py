@@ -29,6 +29,8 @@ def _rule(when: str | None, limits: tuple[str, ...] = ()) -> Rule:
         ("history.filter(e, e.kind == 'email').size() > 2.5", 3),
         ("history.filter(e, e.kind == 'email').size() >= 0", 0),
         ("history.filter(e, e.kind == 'email').size() >= 1000", MOST_EVENTS_NEEDED),
+        ("history.filter(e, e.kind == 'email').size() >= 1e999", MOST_EVENTS_NEEDED),
+        ("history.filter(e, e.kind == 'email').size() > 1e999", MOST_EVENTS_NEEDED),
         ("customer.vip && history.filter(e, e.kind == 'email').size() >= 2", 2),
         # Not required: a disjunction, a negation, a count compared the other way.
         ("customer.vip || history.exists(e, e.kind == 'call')", 0),
