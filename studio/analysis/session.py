@@ -297,17 +297,28 @@ class Session:
         self.stats.inherited += 1
         return self._no_model(terms)
 
-    def _same_model(
-        self, terms: list[Term], replaced_ids: list[int], earlier: tuple[Outcome, tuple[Term, ...]]
-    ) -> Outcome | None:
-        """The earlier model, if everything `_ask` would assert for this question (over the same
-        history slots) holds in it: the solver's answer to this question could have been it."""
+    def _comparable(
+        self, terms: list[Term], earlier: tuple[Outcome, tuple[Term, ...]]
+    ) -> tuple[Outcome, tuple[Term, ...], z3.ModelRef, int | None] | None:
+        """The earlier answer's outcome, formulas, model and history slots, if its model is over
+        the same kind of question (reading the history or not) as this one."""
         outcome, earlier_terms = earlier
         model, slots = outcome.model, outcome.slots
         assert model is not None
         history, _ = self._extent(terms)
         if history != (slots is not None):
             return None
+        return outcome, earlier_terms, model, slots
+
+    def _same_model(
+        self, terms: list[Term], replaced_ids: list[int], earlier: tuple[Outcome, tuple[Term, ...]]
+    ) -> Outcome | None:
+        """The earlier model, if everything `_ask` would assert for this question (over the same
+        history slots) holds in it: the solver's answer to this question could have been it."""
+        found = self._comparable(terms, earlier)
+        if found is None:
+            return None
+        outcome, earlier_terms, model, slots = found
         # This question is the earlier one with new formulas in place of old ones: where the
         # model gives each new formula the old one's value, it makes both questions true alike.
         # (A model found at the old formula's boundary, the usual case, fails here, cheaply.)
@@ -332,12 +343,10 @@ class Session:
         formula takes the value the old one had (found by a small question, memoised: the same for
         every question whose model sat at the old formula's boundary), if this question's
         assertions all hold in it. Formulas over the history are left to the solver."""
-        outcome, earlier_terms = earlier
-        model, slots = outcome.model, outcome.slots
-        assert model is not None
-        history, _ = self._extent(terms)
-        if history != (slots is not None):
+        found = self._comparable(terms, earlier)
+        if found is None:
             return None
+        _, earlier_terms, model, slots = found
         wanted: list[Term] = []
         for replaced_id in replaced_ids:
             new, old = self._replaced[replaced_id]
