@@ -288,21 +288,22 @@ _QUICK_UNSURE_CHARACTERS = re.compile("[\t\x85\u2028\u2029\ufeff]")
 _NODE_TAG = re.compile(r"(?m)(?:^[ ]*|[:-][ ]+|[\[{,][ ]*)!")
 """A `!` where a node starts: a tag, which libyaml reads as no tag at all when it is a bare `!`
 (a `!` inside a value, as in `a && !b` or `x != y`, doesn't match)."""
-_BLOCK_HEADER = re.compile(r"(?m)(?:^|:|^[ ]*-)[ ]+[|>](?P<header>[^\n]*)$|^[|>](?P<top>[^\n]*)$")
-_PLAIN_BLOCK_HEADER = re.compile(r"(?:[1-9]?[+-]?|[+-][1-9])(?:[ ]+#.*)?[ ]*")
+_BLOCK_HEADER = re.compile(r"(?m)(?::|^[ ]*-)[ ]+[|>](?P<header>[^\n]*)$|^[ ]*[|>](?P<top>[^|>\n][^\n]*)?$")
+"""`key: |...`, `- >...`, or a header alone on its line (not a line of a block that starts `||`)."""
+_PLAIN_BLOCK_HEADER = re.compile(r"(?:[1-9]?[+-]?|[+-][1-9])(?:[ ]+#[^\r]*)?[ ]*\r?")
 
 
 def _odd_block_header(text: str) -> bool:
     """A literal or folded block header (`|`, `>-`, `|2+ # ...`) with anything else after it, or
     whose block starts with a line of spaces (where the two readers' indentation rules differ)."""
     for match in _BLOCK_HEADER.finditer(text):
-        header = match.group("header") if match.group("header") is not None else match.group("top")
+        header = match.group("header") if match.group("header") is not None else match.group("top") or ""
         if not _PLAIN_BLOCK_HEADER.fullmatch(header) or _SPACES_LINE.match(text, match.end()):
             return True
     return False
 
 
-_SPACES_LINE = re.compile(r"\n[ ]+(?:\n|$)")
+_SPACES_LINE = re.compile(r"\n[ ]+\r?(?:\n|$)")
 
 
 def _quick_value(node: Any, depth: int, seen: set[int]) -> Any:

@@ -264,8 +264,9 @@ def test_the_quick_reader_vouches_only_for_what_ruamel_reads_the_same() -> None:
     from studio.document import _quick_data, _yaml
 
     pieces = [*"ab01.-+: #!&*|>'\"[]{},?%@`\t\n~=<", "\u2028", "\x85", "\ufeff", "é", "\\", "  ", "\n  ", "\n- "]
+    pieces += ["\r\n", "\r", "||"]
     templates = ["k: {}\n", "k: [{}]\n", "k:\n  - {}\n", "k: {{a: {}}}\n", 'k: "{}"\n', "k: '{}'\n", "{}: 1\n"]
-    templates += ["k: |\n  {}\n", "k: >\n  {}\n"]
+    templates += ["k: |\n  {}\n", "k: >\n  {}\n", "k:\n  |{}\n  x\n", "k: >-\n  a\n  {}\n"]
     chance = random.Random(7)
     vouched = 0
     for _ in range(3000):
