@@ -244,7 +244,7 @@ class Policy:
             return _combine(firings, cell.default, default_note)
         # The decision depends on nothing but what fired (a cell's firings are prepared objects,
         # compared by identity): decisions already made are reused, as building one is about a
-        # tenth of the work. The cache is bounded; entries are immutable, so threads may share it.
+        # seventh of the work. The cache is bounded; entries are immutable, so threads may share it.
         made = tuple(firings)
         decision = decisions.get(made)
         if decision is None:
