@@ -4,7 +4,7 @@ clock, and the app on it (analysis off and no file watching unless a test asks).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +49,13 @@ async def type_text(pilot: Pilot[None], text: str) -> None:
 def cell(table: DataTable[Any], row: str, column: str) -> str:
     """A table cell's text, by row and column key."""
     return str(table.get_cell(row, column))
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], *, seconds: float = 20) -> None:
+    """Let the app run until `condition` holds: what shows after a debounce or a worker shows
+    later on a busy machine (CI has 2 cores), so a fixed pause would make the test flaky."""
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    assert condition(), "the app did not reach the expected state in time"

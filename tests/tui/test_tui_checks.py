@@ -7,11 +7,12 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from studio import edits
 from studio.workshop import Workshop
-from tests.tui.conftest import cell, type_text
+from tests.tui.conftest import cell, type_text, until
 from tui.app import StudioApp
 from tui.dialogs.path_dialog import PathDialog
 from tui.screens.rule_editor_screen import RuleEditorScreen
@@ -76,7 +77,13 @@ async def test_export_from_the_command_palette(app: StudioApp, tmp_path: Path) -
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("ctrl+p")
         await type_text(pilot, "export")
-        await pilot.pause(0.3)
+        results = app.screen.query_one(CommandList)
+
+        def export_highlighted() -> bool:
+            index = results.highlighted
+            return index is not None and "export" in str(results.get_option_at_index(index).prompt).lower()
+
+        await until(pilot, export_highlighted)  # the palette searches in the background
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PathDialog)

@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, Static
 
 from studio import edits
 from studio.workshop import Workshop
-from tests.tui.conftest import cell, type_text
+from tests.tui.conftest import cell, type_text, until
 from tui.app import StudioApp
 from tui.dialogs.choice_dialog import ChoiceDialog
 from tui.screens.rule_editor_screen import RuleEditorScreen
@@ -74,10 +74,11 @@ async def test_a_bad_condition_shows_its_error_at_the_column_and_is_not_applied(
     async with app.run_test(size=(100, 32)) as pilot:
         editor = await open_b3(pilot)
         await replace_text(pilot, "#f-when-0 Input", "!customer.cancellation_notic")
-        await pilot.pause(0.6)
         field = editor.query_one("#f-when-0", ConditionField)
+        shown = editor.query_one("#f-when-0 .condition-error", Static)
+        await until(pilot, lambda: bool(shown.display and str(shown.content)))  # once typing pauses
         assert field.has_class("-invalid")
-        error = str(editor.query_one("#f-when-0 .condition-error", Static).content)
+        error = str(shown.content)
         caret, message = error.split("\n")
         assert caret == " " * 10 + "^", "the caret is under the column of the unknown attribute"
         assert message == "customer has no attribute 'cancellation_notic' (did you mean 'cancellation_notice'?)"
