@@ -227,19 +227,20 @@ class Policy:
             "now": request.at,
         }
         local: list[Any] = [None] * self.depth
+        # Each step is a rule of the cell (by id) that can fire there, its condition specialised
+        # to the cell; what it adds when it fires is prepared in advance (`_plans`). The
+        # conditions are asked in one comprehension (the tightest loop Python has); the few
+        # rules that fired are then checked against their limits.
         firings: list[_Firing] = []
         prepared = True
-        # Each step is a rule of the cell (by id) that can fire there, its condition specialised
-        # to the cell; what it adds when it fires is prepared in advance (`_plans`).
-        for condition, (usual, limits, beyond) in steps:
-            if condition(variables, local):
-                if limits and (exceeded := _exceeded(limits, variables, local)):
-                    firing = beyond.get(exceeded)
-                    if firing is None:
-                        firing, prepared = _beyond(usual.rule, exceeded), False
-                    firings.append(firing)
-                else:
-                    firings.append(usual)
+        for usual, limits, beyond in [step for condition, step in steps if condition(variables, local)]:
+            if limits and (exceeded := _exceeded(limits, variables, local)):
+                firing = beyond.get(exceeded)
+                if firing is None:
+                    firing, prepared = _beyond(usual.rule, exceeded), False
+                firings.append(firing)
+            else:
+                firings.append(usual)
         if not prepared:
             return _combine(firings, cell.default, default_note)
         # The decision depends on nothing but what fired (a cell's firings are prepared objects,
