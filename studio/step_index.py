@@ -185,14 +185,19 @@ class _Splitter:
         self.make_leaf = leaf
         self.leaves: dict[tuple[int, ...], Any] = {}
         self.nodes: dict[tuple[tuple[int, ...], frozenset[str]], Any] = {}
-        self.admitted: dict[tuple[str, Any], frozenset[int]] = {}
+        self.refused: dict[tuple[str, Any], frozenset[int]] = {}
+        self.guarded: dict[str, list[tuple[int, Guard]]] = {}  # by attribute: the entries guarding it
+        for position, found in enumerate(guards):
+            for name, guard in found.items():
+                self.guarded.setdefault(name, []).append((position, guard))
 
-    def admitting(self, name: str, value: Any) -> frozenset[int]:
-        """The positions of the entries a customer with `value` for `name` could fire."""
-        found = self.admitted.get((name, value))
+    def refusing(self, name: str, value: Any) -> frozenset[int]:
+        """The positions of the entries a customer with `value` for `name` can't fire (few: only
+        the entries with a guard on `name` are asked)."""
+        found = self.refused.get((name, value))
         if found is None:
-            found = frozenset(p for p, guards in enumerate(self.guards) if _may_fire(guards, name, value))
-            self.admitted[(name, value)] = found
+            found = frozenset(p for p, guard in self.guarded.get(name, ()) if not guard.admits(value))
+            self.refused[(name, value)] = found
         return found
 
     def leaf(self, kept: tuple[int, ...]) -> Any:
@@ -215,8 +220,8 @@ class _Splitter:
             deeper = used | {name}
             by_value: dict[Any, Any] = {_ABSENT: self.leaf(kept)}
             for value in values:
-                admitted = self.admitting(name, value)
-                by_value[value] = self.split(tuple(position for position in kept if position in admitted), deeper)
+                refused = self.refusing(name, value)
+                by_value[value] = self.split(tuple(position for position in kept if position not in refused), deeper)
             if self.attributes[name].type is ValueType.BOOL:
                 others = by_value[_ABSENT]  # not a bool: truthiness decides, so rule nothing out
             else:  # a string outside the enum (or no string) fails every `==` and `in`, passes every `!=`
@@ -252,8 +257,3 @@ def _values(spec: ValueSpec) -> tuple[Any, ...]:
 
 
 _ANY = Guard(None, frozenset())
-
-
-def _may_fire(found: Guards, name: str, value: Any) -> bool:
-    guard = found.get(name)
-    return guard is None or guard.admits(value)
