@@ -51,11 +51,14 @@ def cell(table: DataTable[Any], row: str, column: str) -> str:
     return str(table.get_cell(row, column))
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], *, seconds: float = 20) -> None:
+async def until(
+    pilot: Pilot[None], condition: Callable[[], bool], *, seconds: float = 20, state: Callable[[], object] = str
+) -> None:
     """Let the app run until `condition` holds: what shows after a debounce or a worker shows
-    later on a busy machine (CI has 2 cores), so a fixed pause would make the test flaky."""
+    later on a busy machine (CI has 2 cores), so a fixed pause would make the test flaky.
+    On failure, `state()` says what the app showed instead."""
     for _ in range(int(seconds * 10)):
         if condition():
             return
         await pilot.pause(0.1)
-    assert condition(), "the app did not reach the expected state in time"
+    assert condition(), f"the app did not reach the expected state in {seconds:g} s: {state()}"

@@ -26,10 +26,7 @@ from tui.widgets.rule_list import RuleList
 async def test_findings_jump_to_their_rules_and_coverage_shows_beside_the_matrix(workshop: Workshop) -> None:
     app = StudioApp(workshop, watch_interval=None)
     async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(600):
-            if app.studio.report is not None:
-                break
-            await pilot.pause(0.1)
+        await until(pilot, lambda: app.studio.report is not None, seconds=60)
         report = app.studio.report
         assert report is not None and report.findings
         coverage = app.studio.query_one(CoverageTable)
@@ -89,8 +86,5 @@ async def test_export_from_the_command_palette(app: StudioApp, tmp_path: Path) -
         assert isinstance(app.screen, PathDialog)
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
-        for _ in range(100):
-            if target.exists():
-                break
-            await pilot.pause(0.1)
+        await until(pilot, target.exists)
         assert target.stat().st_size > 1000

@@ -230,11 +230,12 @@ async def settled_explanation(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait for the explanation below the grid: the reasons, then what would flip it (a worker's search)."""
     panel = pilot.app.query_one(ExplanationPanel)
     await pilot.pause(EXPLAIN_DELAY)
-    for _ in range(100):
-        if "What would flip it" in str(panel.content) and "searching…" not in str(panel.content):
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"the explanation didn't settle: {panel.content}")
+
+    def settled() -> bool:
+        text = str(panel.content)
+        return "What would flip it" in text and "searching…" not in text
+
+    await until(pilot, settled, state=lambda: panel.content)
 
 
 def _grid_lines(grid: PreviewGrid) -> list[str]:

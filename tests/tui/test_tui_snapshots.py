@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from studio.workshop import Workshop
+from tests.tui.conftest import until
 from tui.app import StudioApp
 from tui.widgets.explanation_panel import ExplanationPanel
 
@@ -25,10 +26,12 @@ def test_preview_at_80x24(snap_compare: Any, workshop: Workshop) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await pilot.press("2", "right", "right")
         panel = app.studio.query_one(ExplanationPanel)
-        for _ in range(100):  # the explanation follows the cursor once it rests, what would flip it a moment later
-            if "offer_discount" in str(panel.content) and "searching…" not in str(panel.content):
-                break
-            await pilot.pause(0.1)
+
+        def settled() -> bool:  # the explanation follows the cursor once it rests, what would flip it later
+            text = str(panel.content)
+            return "offer_discount" in text and "searching…" not in text
+
+        await until(pilot, settled, state=lambda: panel.content)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 
@@ -42,11 +45,10 @@ def test_rule_editor_with_a_bad_condition(snap_compare: Any, workshop: Workshop)
         field.cursor_blink = False  # the focused field's cursor would show in some snapshots, not in others
         field.value = "customer.renewl_stage == 'negotiation'"
         error = pilot.app.screen.query_one("#f-when-0 .condition-error", Static)
-        for _ in range(100):  # the error shows once typing pauses (0.4 s; longer on a busy machine)
-            await pilot.pause(0.1)
-            if error.display and str(error.content):
-                break
-        await pilot.pause(0.3)  # and the editor's own check of the whole rule (0.15 s after a change)
+        problems = pilot.app.screen.query_one("#editor-problems", Static)
+        # the error shows once typing pauses (0.4 s), the editor's check of the whole rule 0.15 s after a change
+        await until(pilot, lambda: bool(error.display and str(error.content)))
+        await until(pilot, lambda: str(problems.content).startswith("✖"), state=lambda: problems.content)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 
